@@ -1,0 +1,170 @@
+package dev.moat.agent;
+
+import dev.moat.common.wire.LogBatch;
+import dev.moat.common.wire.LogChunk;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a job's output bytes into numbered chunks and ships them until the server has acknowledged
+ * every one. Chunks are cut on line ends when possible and always on UTF-8 character boundaries.
+ * A chunk leaves the queue only when the server's ack says it is stored, so a reconnect resends
+ * exactly what is missing: no gap, no duplicate. Thread-safe: {@link #write} from the output pump,
+ * {@link #close} from the job thread, shipping on its own virtual thread.
+ */
+final class LogShipper implements AutoCloseable {
+  interface Transport {
+    /** Sends a batch; returns the server's next expected sequence number. */
+    long send(LogBatch batch) throws java.io.IOException;
+  }
+
+  private static final Logger LOG = LoggerFactory.getLogger(LogShipper.class);
+  private static final int CUT_BYTES = 32 * 1024;
+  private static final long FLUSH_MILLIS = 50;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+  private final ArrayDeque<LogChunk> unacked = new ArrayDeque<>();
+  private final Transport transport;
+  private final Thread sender;
+  private long nextSeq;
+  private boolean closing;
+  private boolean abandoned;
+
+  LogShipper(Transport transport, String name) {
+    this.transport = transport;
+    this.sender = Thread.ofVirtual().name("logs-" + name).start(this::shipLoop);
+  }
+
+  void write(byte[] buf, int off, int len) {
+    lock.lock();
+    try {
+      pending.write(buf, off, len);
+      if (pending.size() >= CUT_BYTES) cut(false);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  void line(String text) {
+    byte[] b = (text + "\n").getBytes(StandardCharsets.UTF_8);
+    write(b, 0, b.length);
+  }
+
+  /** Flushes and blocks until every chunk is acknowledged (or {@link #abandon} is called). */
+  @Override
+  public void close() throws InterruptedException {
+    lock.lock();
+    try {
+      closing = true;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    sender.join();
+  }
+
+  /** Stops shipping (the server no longer accepts this job's log). */
+  void abandon() {
+    lock.lock();
+    try {
+      abandoned = true;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Moves pending bytes into chunks. Caller holds the lock. */
+  private void cut(boolean all) {
+    byte[] bytes = pending.toByteArray();
+    int end = all ? utf8Boundary(bytes, bytes.length) : lastLineEnd(bytes);
+    int at = 0;
+    while (at < end) {
+      int len = utf8Boundary(bytes, Math.min(end, at + CUT_BYTES)) - at;
+      if (len <= 0) len = Math.min(end, at + CUT_BYTES) - at;
+      unacked.add(new LogChunk(nextSeq++, new String(bytes, at, len, StandardCharsets.UTF_8)));
+      at += len;
+    }
+    pending.reset();
+    pending.write(bytes, end, bytes.length - end);
+    changed.signalAll();
+  }
+
+  private static int lastLineEnd(byte[] b) {
+    for (int i = b.length - 1; i >= 0; i--) if (b[i] == '\n') return i + 1;
+    return utf8Boundary(b, b.length);
+  }
+
+  /** The largest index <= limit that does not split a UTF-8 sequence. */
+  static int utf8Boundary(byte[] b, int limit) {
+    if (limit == 0) return 0;
+    int lead = limit - 1;
+    while (lead > 0 && limit - 1 - lead < 3 && (b[lead] & 0xC0) == 0x80) lead--;
+    int first = b[lead] & 0xFF;
+    int length = first < 0x80 ? 1 : first >= 0xF0 ? 4 : first >= 0xE0 ? 3 : first >= 0xC0 ? 2 : 1;
+    return lead + length <= limit ? limit : lead;
+  }
+
+  private void shipLoop() {
+    long backoff = 50;
+    while (true) {
+      List<LogChunk> batch;
+      lock.lock();
+      try {
+        while (!abandoned && unacked.isEmpty() && !(closing && pending.size() == 0)) {
+          if (pending.size() > 0) {
+            if (closing || !changed.await(FLUSH_MILLIS, TimeUnit.MILLISECONDS)) cut(true);
+          } else {
+            changed.await();
+          }
+        }
+        if (abandoned || unacked.isEmpty()) return;
+        batch = new ArrayList<>(unacked).subList(0, Math.min(unacked.size(), LogBatch.MAX_CHUNKS));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } finally {
+        lock.unlock();
+      }
+      try {
+        acknowledge(transport.send(new LogBatch(batch)));
+        backoff = 50;
+      } catch (ServerClient.Rejected e) {
+        LOG.atWarn().addKeyValue("error", e.getMessage()).log("server refused log chunks; dropping this job's log");
+        abandon();
+      } catch (java.io.IOException e) {
+        backoff = pause(backoff);
+      }
+    }
+  }
+
+  private void acknowledge(long next) {
+    lock.lock();
+    try {
+      while (!unacked.isEmpty() && unacked.peek().seq() < next) unacked.poll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private long pause(long backoff) {
+    lock.lock();
+    try {
+      if (!abandoned) changed.await(backoff, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      lock.unlock();
+    }
+    return Math.min(backoff * 2, 2000);
+  }
+}

@@ -1,0 +1,17 @@
+package dev.moat.common.wire;
+
+import java.util.List;
+
+/**
+ * The agent's long poll, which doubles as its heartbeat.
+ *
+ * @param capacity how many jobs the agent runs at once; the server subtracts the jobs it already holds
+ *     for the agent, so a poll held while the agent is busy hands out work as soon as a job ends
+ * @param running ids of the jobs the agent is running; their leases are renewed
+ */
+public record PollRequest(int capacity, List<Long> running) {
+  public PollRequest {
+    if (capacity < 0 || capacity > 64) throw new IllegalArgumentException("capacity must be 0..64");
+    running = List.copyOf(running);
+  }
+}

@@ -1,0 +1,80 @@
+package dev.moat.dist;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A background Moat process started by {@code moat up}: detached with {@code setsid}, output to a
+ * log file, its pid in a pid file. It is stopped only by that pid, and only if the process behind
+ * it is still a Moat process of ours (a recycled pid is left alone).
+ */
+record Daemon(String name, Path pidFile, Path logFile) {
+  static Daemon in(Path dataDir, String name) {
+    return new Daemon(name, dataDir.resolve(name + ".pid"), dataDir.resolve("logs").resolve(name + ".log"));
+  }
+
+  /** The running process, if the pid file names a live Moat process. */
+  Optional<ProcessHandle> process() {
+    try {
+      if (!Files.exists(pidFile)) return Optional.empty();
+      long pid = Long.parseLong(Files.readString(pidFile).trim());
+      return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(Daemon::isMoat);
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static boolean isMoat(ProcessHandle p) {
+    return p.info().arguments().map(args -> String.join(" ", args).contains(Main.class.getName()))
+        .orElse(false);
+  }
+
+  /** Starts {@code moat <args>} detached, with the same JVM and classpath as this process. */
+  ProcessHandle start(List<String> args) throws IOException {
+    Files.createDirectories(logFile.getParent());
+    List<String> argv = new ArrayList<>();
+    argv.add("/usr/bin/setsid");
+    argv.add(ProcessHandle.current().info().command().orElseThrow());
+    argv.add("--enable-native-access=ALL-UNNAMED");
+    argv.add("-cp");
+    argv.add(System.getProperty("java.class.path"));
+    argv.add(Main.class.getName());
+    argv.addAll(args);
+    var pb = new ProcessBuilder(argv)
+        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+    Process p = pb.start();
+    Files.writeString(pidFile, Long.toString(p.pid()));
+    return p.toHandle();
+  }
+
+  /** Stops the process (SIGTERM, then SIGKILL after 10 s) and removes the pid file. */
+  boolean stop() throws InterruptedException {
+    var p = process();
+    if (p.isEmpty()) {
+      deletePidFile();
+      return false;
+    }
+    p.get().destroy();
+    try {
+      p.get().onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+      p.get().destroyForcibly();
+    }
+    deletePidFile();
+    return true;
+  }
+
+  private void deletePidFile() {
+    try {
+      Files.deleteIfExists(pidFile);
+    } catch (IOException e) {
+      // a stale pid file is re-checked against the live process on every use
+    }
+  }
+}

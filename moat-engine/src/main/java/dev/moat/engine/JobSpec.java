@@ -1,0 +1,38 @@
+package dev.moat.engine;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One job of a workflow.
+ *
+ * @param id the key under {@code jobs:} ({@code [A-Za-z_][A-Za-z0-9_-]*}, at most 64 characters)
+ * @param name the display name ({@code name:}, defaults to the id)
+ * @param runsOn labels an agent must all serve; empty means any agent
+ * @param needs ids of jobs that must succeed first
+ * @param env the job's environment, already merged over the workflow's
+ * @param timeout wall-time limit for the whole job (default 60 minutes, at most 24 hours)
+ * @param steps at least one step
+ */
+public record JobSpec(
+    String id,
+    String name,
+    List<String> runsOn,
+    List<String> needs,
+    Map<String, String> env,
+    Duration timeout,
+    List<StepSpec> steps) {
+  public JobSpec {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(name, "name");
+    runsOn = List.copyOf(runsOn);
+    needs = List.copyOf(needs);
+    env = Map.copyOf(env);
+    Objects.requireNonNull(timeout, "timeout");
+    steps = List.copyOf(steps);
+    if (steps.isEmpty()) throw new IllegalArgumentException("job " + id + " has no steps");
+    if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("timeout must be positive");
+  }
+}

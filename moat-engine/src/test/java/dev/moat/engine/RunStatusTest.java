@@ -1,0 +1,39 @@
+package dev.moat.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class RunStatusTest {
+  @ParameterizedTest(name = "[{0}] -> {1}")
+  @CsvSource(delimiter = '|', textBlock = """
+      ''                         | QUEUED
+      PENDING                    | QUEUED
+      PENDING,QUEUED             | QUEUED
+      QUEUED,DISPATCHED          | RUNNING
+      RUNNING,PENDING            | RUNNING
+      SUCCEEDED,PENDING          | RUNNING
+      SKIPPED,QUEUED             | RUNNING
+      CANCELLED,PENDING          | RUNNING
+      FAILED,RUNNING             | RUNNING
+      SUCCEEDED,SUCCEEDED        | SUCCEEDED
+      SUCCEEDED,SKIPPED          | SUCCEEDED
+      SKIPPED                    | SUCCEEDED
+      FAILED,SKIPPED             | FAILED
+      TIMED_OUT,SUCCEEDED        | FAILED
+      LOST                       | FAILED
+      CANCELLED,FAILED           | FAILED
+      CANCELLED,SUCCEEDED        | CANCELLED
+      CANCELLED,SKIPPED          | CANCELLED
+      """)
+  void derivesTheRunStatusFromItsJobs(String jobs, RunStatus expected) {
+    List<JobState> states = jobs.isEmpty()
+        ? List.of()
+        : Arrays.stream(jobs.split(",")).map(JobState::valueOf).toList();
+
+    assertThat(RunStatus.of(states)).isEqualTo(expected);
+  }
+}

@@ -1,0 +1,111 @@
+package dev.moat.sandbox;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * The host command line that runs one command in a fresh bwrap sandbox, built as data.
+ *
+ * <p>Invariants of {@link #argv()}: the sandbox unshares every namespace (user, pid, net, ipc, uts,
+ * cgroup, mount), drops every capability, has a read-only root with only {@link HostLayout}'s
+ * entries, the generated passwd/group/hosts, private {@code /proc}, {@code /dev}, {@code /tmp} and
+ * {@code /run}, and the workspace read-write at {@link SandboxSpec#WORKSPACE}; its environment is
+ * exactly {@link #env()} (plus {@code PWD}, which bwrap sets); and it dies with its parent. When
+ * {@code user.switchFromRoot()}, {@code setpriv} first becomes the job's uid and gid with no groups
+ * and no capabilities, so that bwrap itself never runs as root. Immutable.
+ *
+ * @param user the host identity the sandbox runs as
+ * @param host what of the host is shown read-only
+ * @param workspace the host directory bound at {@link SandboxSpec#WORKSPACE}
+ * @param etcDir the host directory holding the generated {@code passwd}, {@code group} and
+ *     {@code hosts}
+ * @param hostname the sandbox's hostname
+ * @param env the command's complete environment
+ * @param command the command and its arguments
+ */
+record BwrapCommand(
+    SandboxUser user,
+    HostLayout host,
+    Path workspace,
+    Path etcDir,
+    String hostname,
+    Map<String, String> env,
+    List<String> command) {
+  static final Path BWRAP = Path.of("/usr/bin/bwrap");
+  static final Path SETPRIV = Path.of("/usr/bin/setpriv");
+
+  /** Files in {@link #etcDir()} that appear under /etc in the sandbox. */
+  static final List<String> GENERATED_ETC = List.of("passwd", "group", "hosts");
+
+  /**
+   * Who runs the sandbox on the host.
+   *
+   * @param uid host uid of every job process
+   * @param gid host gid of every job process
+   * @param switchFromRoot whether the agent is root and must switch with setpriv first
+   */
+  record SandboxUser(int uid, int gid, boolean switchFromRoot) {
+    SandboxUser {
+      if (uid <= 0 || gid <= 0) throw new IllegalArgumentException("sandbox must not run as root: " + uid + ":" + gid);
+    }
+  }
+
+  BwrapCommand {
+    Objects.requireNonNull(user, "user");
+    Objects.requireNonNull(host, "host");
+    requireAbsolute(workspace, "workspace");
+    requireAbsolute(etcDir, "etcDir");
+    if (!hostname.matches("[A-Za-z0-9-]{1,63}")) throw new IllegalArgumentException("bad hostname: " + hostname);
+    env.forEach(BwrapCommand::requireValidVariable);
+    env = Collections.unmodifiableSortedMap(new TreeMap<>(env));
+    command = List.copyOf(command);
+    if (command.isEmpty()) throw new IllegalArgumentException("command must not be empty");
+    command.forEach(arg -> requireNoNul(arg, "argument"));
+  }
+
+  /** The full host argv, starting with setpriv or bwrap as an absolute path. */
+  List<String> argv() {
+    List<String> argv = new ArrayList<>();
+    if (user.switchFromRoot()) {
+      argv.addAll(List.of(SETPRIV.toString(), "--reuid=" + user.uid(), "--regid=" + user.gid(),
+          "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--"));
+    }
+    argv.add(BWRAP.toString());
+    host.systemBinds().forEach(b -> add(argv, "--ro-bind", b.source().toString(), b.destination()));
+    host.symlinks().forEach(s -> add(argv, "--symlink", s.target(), s.path()));
+    host.etcBinds().forEach(b -> add(argv, "--ro-bind", b.source().toString(), b.destination()));
+    GENERATED_ETC.forEach(f -> add(argv, "--ro-bind", etcDir.resolve(f).toString(), "/etc/" + f));
+    add(argv, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run");
+    add(argv, "--bind", workspace.toString(), SandboxSpec.WORKSPACE, "--chdir", SandboxSpec.WORKSPACE);
+    add(argv, "--unshare-all", "--hostname", hostname, "--die-with-parent", "--new-session");
+    add(argv, "--cap-drop", "ALL", "--clearenv");
+    env.forEach((k, v) -> add(argv, "--setenv", k, v));
+    add(argv, "--remount-ro", "/", "--");
+    argv.addAll(command);
+    return List.copyOf(argv);
+  }
+
+  private static void add(List<String> argv, String... args) {
+    Collections.addAll(argv, args);
+  }
+
+  private static void requireAbsolute(Path path, String what) {
+    Objects.requireNonNull(path, what);
+    if (!path.isAbsolute()) throw new IllegalArgumentException(what + " must be absolute: " + path);
+  }
+
+  private static void requireValidVariable(String name, String value) {
+    if (name.isEmpty() || name.indexOf('=') >= 0) throw new IllegalArgumentException("bad variable name: " + name);
+    requireNoNul(name, "variable name");
+    requireNoNul(value, "value of " + name);
+  }
+
+  private static void requireNoNul(String s, String what) {
+    if (s.indexOf('\0') >= 0) throw new IllegalArgumentException(what + " contains NUL");
+  }
+}

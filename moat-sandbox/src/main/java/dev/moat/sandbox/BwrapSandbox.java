@@ -1,0 +1,115 @@
+package dev.moat.sandbox;
+
+import dev.moat.sandbox.ExecResult.Outcome;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A job's bwrap sandbox: every {@link #exec} runs in a fresh set of namespaces over the same
+ * workspace, so only the workspace carries state from one step to the next ({@code /tmp} does
+ * not).
+ *
+ * <p>After {@link #kill()} (or {@link #close()}), every later exec returns {@link Outcome#KILLED}
+ * at once without starting anything, so that a cancelled job's remaining steps fall through.
+ * Interrupting a thread blocked in exec counts as a kill.
+ *
+ * <p>Thread-safety: as {@link Sandbox}. A {@link ReentrantLock} guards the running exec and the
+ * killed flag; it is held while a process starts, so a kill either sees the new process or the
+ * exec sees the kill.
+ */
+final class BwrapSandbox implements Sandbox {
+  private static final ExecResult KILLED = new ExecResult(Outcome.KILLED, -1);
+
+  private final SandboxSpec spec;
+  private final BwrapCommand.SandboxUser user;
+  private final HostLayout host;
+  private final Path workspace;
+  private final SandboxScratch scratch;
+  private final InstantSource clock;
+  private final ReentrantLock lock = new ReentrantLock();
+  private BwrapRun running;
+  private boolean killed;
+  private boolean closed;
+
+  BwrapSandbox(SandboxSpec spec, BwrapCommand.SandboxUser user, HostLayout host, Path workspace,
+      SandboxScratch scratch, InstantSource clock) {
+    this.spec = spec;
+    this.user = user;
+    this.host = host;
+    this.workspace = workspace;
+    this.scratch = scratch;
+    this.clock = clock;
+  }
+
+  @Override
+  public ExecResult exec(List<String> argv, Map<String, String> env, OutputSink output, Instant deadline)
+      throws IOException {
+    Objects.requireNonNull(output, "output");
+    Objects.requireNonNull(deadline, "deadline");
+    BwrapCommand command = new BwrapCommand(user, host, workspace, scratch.etcDir(), hostname(), env, argv);
+    BwrapRun run;
+    lock.lock();
+    try {
+      if (killed) return KILLED;
+      if (!deadline.isAfter(clock.instant())) return new ExecResult(Outcome.TIMED_OUT, -1);
+      run = BwrapRun.start(command.argv(), scratch.outputFifo(), output, "moat-bwrap-output-" + spec.id());
+      running = run;
+    } finally {
+      lock.unlock();
+    }
+    try {
+      return run.await(deadline, clock);
+    } finally {
+      lock.lock();
+      try {
+        running = null;
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  @Override
+  public void kill() {
+    BwrapRun run;
+    lock.lock();
+    try {
+      killed = true;
+      run = running;
+    } finally {
+      lock.unlock();
+    }
+    if (run != null) run.terminate(Outcome.KILLED);
+  }
+
+  @Override
+  public void close() {
+    kill();
+    lock.lock();
+    try {
+      if (closed) return;
+      closed = true;
+      scratch.delete();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete scratch of sandbox " + spec.id(), e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  String hostname() {
+    return "moat-" + spec.id();
+  }
+
+  @Override
+  public String toString() {
+    return "BwrapSandbox[" + spec.id() + "]";
+  }
+}

@@ -1,0 +1,52 @@
+package dev.moat.sandbox;
+
+import java.io.IOException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Starts sandbox processes from one platform thread that lives as long as the JVM.
+ *
+ * <p>Why: bwrap's {@code --die-with-parent} uses {@code PR_SET_PDEATHSIG}, and Linux sends that
+ * signal when the <em>thread</em> that forked the process exits, not the process. Measured here: a
+ * bwrap started from a short-lived thread got SIGKILL (exit 137) the moment that thread ended.
+ * Virtual threads make this worse, since their carrier threads come and go. Forking from this one
+ * thread keeps the death signal tied to the JVM's life only, which is what we want: if the agent
+ * dies, its sandboxes die with it.
+ *
+ * <p>Thread-safe; calls are serialised on the spawner thread.
+ */
+final class ProcessSpawner {
+  private static final ExecutorService THREAD = Executors.newSingleThreadExecutor(
+      task -> Thread.ofPlatform().name("moat-sandbox-spawner").daemon().unstarted(task));
+
+  private ProcessSpawner() {}
+
+  /**
+   * Starts {@code builder} on the spawner thread. Waits uninterruptibly (a start takes
+   * milliseconds, and abandoning it would leak the process) and restores the interrupt flag.
+   */
+  static Process start(ProcessBuilder builder) throws IOException {
+    Future<Process> started = THREAD.submit(builder::start);
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return started.get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) throw new IOException(io.getMessage(), io);
+      if (cause instanceof RuntimeException re) throw re;
+      if (cause instanceof Error error) throw error;
+      throw new IOException("cannot start " + builder.command().getFirst(), cause);
+    } finally {
+      if (interrupted) Thread.currentThread().interrupt();
+    }
+  }
+}

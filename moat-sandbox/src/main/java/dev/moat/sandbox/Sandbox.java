@@ -1,0 +1,33 @@
+package dev.moat.sandbox;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One job's isolated environment. Steps run in it one after another through {@link #exec}; a
+ * concurrent {@link #kill()} (cancel) ends whatever runs and every later exec. {@link #close()}
+ * destroys everything the sandbox made. Never a process outlives the sandbox: kill is by pid
+ * namespace (or cgroup), never by single pid or name.
+ *
+ * <p>Thread-safety: {@code exec} is called from one thread at a time; {@code kill} and
+ * {@code close} may be called from any thread.
+ */
+public interface Sandbox extends AutoCloseable {
+  /**
+   * Runs {@code argv} inside the sandbox with exactly {@code env} (nothing of the caller's
+   * environment leaks in), working directory {@link SandboxSpec#WORKSPACE}, stdout and stderr merged
+   * into {@code output}. Blocks until the command and every process it started have ended, or until
+   * {@code deadline}, when the whole sandbox's processes are killed.
+   */
+  ExecResult exec(List<String> argv, Map<String, String> env, OutputSink output, Instant deadline)
+      throws IOException;
+
+  /** Kills everything running in the sandbox now and refuses later execs (cancel). Idempotent. */
+  void kill();
+
+  /** Kills what still runs and releases host resources. Idempotent; does not delete the workspace. */
+  @Override
+  void close();
+}

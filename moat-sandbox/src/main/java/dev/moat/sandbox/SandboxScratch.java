@@ -1,0 +1,104 @@
+package dev.moat.sandbox;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A sandbox's private host directory, owned by the agent, mode 0755 so that the job's uid can
+ * reach the files bwrap binds from it, which are read-only inside: the generated {@code passwd}
+ * (root, {@code moat} = the job's uid with home {@link SandboxSpec#WORKSPACE}, nobody),
+ * {@code group} and {@code hosts}. It also holds {@code output.fifo} (mode 0600, agent only),
+ * through which each exec's output flows; the FIFO is never visible inside the sandbox.
+ *
+ * <p>Why a FIFO rather than the JDK's process pipe: the JDK closes its end of the pipe as soon as
+ * the direct child exits and keeps only what was buffered; with a FIFO we read until every process
+ * that holds the write end is gone, which is how an exec knows its whole sandbox ended.
+ *
+ * <p>Not thread-safe; owned by one {@link BwrapSandbox}.
+ */
+final class SandboxScratch {
+  static final Path MKFIFO = Path.of("/usr/bin/mkfifo");
+
+  private final Path dir;
+
+  private SandboxScratch(Path dir) {
+    this.dir = dir;
+  }
+
+  static SandboxScratch create(Path root, String id, int uid, int gid, String hostname) throws IOException {
+    Path dir = Files.createTempDirectory(root, "moat-bwrap-" + id + "-");
+    SandboxScratch scratch = new SandboxScratch(dir);
+    try {
+      scratch.write("passwd", passwd(uid, gid));
+      scratch.write("group", group(gid));
+      scratch.write("hosts", "127.0.0.1\tlocalhost\n127.0.1.1\t" + hostname + "\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+      makeFifo(scratch.outputFifo());
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+      return scratch;
+    } catch (IOException | RuntimeException e) {
+      try {
+        scratch.delete();
+      } catch (IOException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
+    }
+  }
+
+  Path etcDir() {
+    return dir;
+  }
+
+  Path outputFifo() {
+    return dir.resolve("output.fifo");
+  }
+
+  /** Removes the directory and everything in it. Idempotent. */
+  void delete() throws IOException {
+    if (!Files.exists(dir)) return;
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+    }
+  }
+
+  private void write(String name, String content) throws IOException {
+    Path file = dir.resolve(name);
+    Files.writeString(file, content);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+  }
+
+  static String passwd(int uid, int gid) {
+    String nobody = uid == 65534 ? "" : "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
+    return "root:x:0:0:root:/root:/usr/sbin/nologin\n"
+        + "moat:x:" + uid + ":" + gid + ":moat job:" + SandboxSpec.WORKSPACE + ":/bin/sh\n" + nobody;
+  }
+
+  static String group(int gid) {
+    String nogroup = gid == 65534 ? "" : "nogroup:x:65534:\n";
+    return "root:x:0:\nmoat:x:" + gid + ":\n" + nogroup;
+  }
+
+  /** The JDK cannot make FIFOs; mkfifo(1) runs once per sandbox, not per exec. */
+  private static void makeFifo(Path fifo) throws IOException {
+    Process mkfifo = new ProcessBuilder(List.of(MKFIFO.toString(), "-m", "0600", fifo.toString()))
+        .redirectErrorStream(true).start();
+    try {
+      if (!mkfifo.waitFor(10, TimeUnit.SECONDS)) {
+        mkfifo.destroyForcibly();
+        throw new IOException("mkfifo did not finish: " + fifo);
+      }
+    } catch (InterruptedException e) {
+      mkfifo.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while making " + fifo, e);
+    }
+    String out = new String(mkfifo.getInputStream().readAllBytes());
+    if (mkfifo.exitValue() != 0) throw new IOException("mkfifo " + fifo + " failed: " + out.strip());
+  }
+}

@@ -1,0 +1,18 @@
+package dev.moat.sandbox;
+
+import java.io.IOException;
+
+/**
+ * A way to isolate jobs (bwrap today; runc and microVMs later). A tier creates one {@link Sandbox}
+ * per job; the sandbox is destroyed after the job. Implementations are thread-safe.
+ */
+public interface SandboxTier {
+  /** The tier's name as used in configuration and metrics, e.g. {@code bwrap}. */
+  String name();
+
+  /**
+   * Prepares a fresh sandbox over {@code spec.workspace()}, which the caller has filled with the
+   * job's source. After this returns, the workspace belongs to the sandbox's uid.
+   */
+  Sandbox create(SandboxSpec spec) throws IOException;
+}

@@ -1,0 +1,150 @@
+package dev.moat.server;
+
+import dev.moat.common.Json;
+import dev.moat.server.agent.AgentRoutes;
+import dev.moat.server.agent.AgentService;
+import dev.moat.server.auth.ApiTokens;
+import dev.moat.server.db.Database;
+import dev.moat.server.event.Wakeup;
+import dev.moat.server.http.Http;
+import dev.moat.server.http.Problems;
+import dev.moat.server.repo.GitReader;
+import dev.moat.server.repo.RepoRoutes;
+import dev.moat.server.repo.RepoService;
+import dev.moat.server.run.LogService;
+import dev.moat.server.run.RunRoutes;
+import dev.moat.server.run.RunService;
+import dev.moat.server.run.RunStarter;
+import dev.moat.server.webhook.GitHookRoutes;
+import io.javalin.Javalin;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.InstantSource;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The orchestrator's composition root: builds stores, services and routes with plain constructors,
+ * starts Javalin on virtual threads and the deadline reaper, and on first start writes the admin
+ * credentials ({@code credentials.json}, 0600) into the data directory.
+ */
+public final class MoatServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(MoatServer.class);
+  /** The file in the data directory that holds the server URL and the admin token. */
+  public static final String CREDENTIALS = "credentials.json";
+
+  private final Database db;
+  private final Javalin app;
+  private final ScheduledExecutorService reaper;
+  private final String url;
+
+  private MoatServer(Database db, Javalin app, ScheduledExecutorService reaper, String url) {
+    this.db = db;
+    this.app = app;
+    this.reaper = reaper;
+    this.url = url;
+  }
+
+  public static MoatServer start(ServerConfig config) throws IOException {
+    return start(config, InstantSource.system());
+  }
+
+  public static MoatServer start(ServerConfig config, InstantSource clock) throws IOException {
+    Path dataDir = privateDir(config.dataDir());
+    Database db = Database.openSqlite(dataDir.resolve("moat.db"));
+    try {
+      var dispatch = new Wakeup();
+      var tokens = new ApiTokens(db.jdbi(), clock);
+      var git = new GitReader();
+      var runs = new RunService(db.jdbi(), clock, dispatch, config.ackTimeout(), config.leaseTtl());
+      var logs = new LogService(db.jdbi());
+      var repos = new RepoService(db.jdbi(), clock, config.hookCommand());
+      var starter = new RunStarter(git, runs);
+      var agents = new AgentService(db.jdbi(), clock);
+      var url = new AtomicReference<String>();
+      runs.graceLeases();
+      Javalin app = Javalin.create(cfg -> {
+        cfg.concurrency.useVirtualThreads = true;
+        cfg.startup.showJavalinBanner = false;
+        cfg.http.maxRequestSize = 16L << 20;
+        Problems.install(cfg.routes);
+        cfg.routes.get("/healthz", ctx -> Http.json(ctx, 200, Map.of("status", "ok")));
+        cfg.routes.get("/readyz", ctx -> Http.json(ctx, db.ready() ? 200 : 503, Map.of("database", db.ready() ? "ok" : "down")));
+        new RepoRoutes(tokens, repos, url::get).register(cfg.routes);
+        new RunRoutes(tokens, runs, starter, repos, logs).register(cfg.routes);
+        new AgentRoutes(tokens, agents, runs, logs, repos, git, dispatch, config.pollWait()).register(cfg.routes);
+        new GitHookRoutes(repos, starter, db.jdbi(), clock).register(cfg.routes);
+      });
+      app.start(config.host(), config.port());
+      url.set("http://" + config.host() + ":" + app.port());
+      var reaper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("moat-reaper").daemon().factory());
+      long every = config.reapInterval().toMillis();
+      reaper.scheduleWithFixedDelay(() -> reap(runs), every, every, TimeUnit.MILLISECONDS);
+      writeCredentials(dataDir, url.get(), tokens.bootstrapAdmin());
+      LOG.atInfo().addKeyValue("url", url.get()).addKeyValue("data_dir", dataDir.toString()).log("server started");
+      return new MoatServer(db, app, reaper, url.get());
+    } catch (IOException | RuntimeException e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  private static void reap(RunService runs) {
+    try {
+      runs.reap(java.time.Duration.ofSeconds(30));
+    } catch (RuntimeException e) {
+      LOG.atError().setCause(e).log("deadline reaper failed; retrying");
+    }
+  }
+
+  private static Path privateDir(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    return dir;
+  }
+
+  /**
+   * Writes {@code {url, token}} to credentials.json (0600). The token is known only when it was just
+   * created; on later starts the file keeps its token and gets the current URL.
+   */
+  private static void writeCredentials(Path dataDir, String url, Optional<String> newToken) throws IOException {
+    Path file = dataDir.resolve(CREDENTIALS);
+    String token = newToken.orElse(null);
+    if (token == null && Files.exists(file)) {
+      token = (String) Json.read(Files.readString(file), Map.class).get("token");
+    }
+    if (token == null) {
+      LOG.warn("admin token exists but credentials.json is gone; create a new token with the admin tools");
+      return;
+    }
+    Path tmp = Files.createTempFile(dataDir, "credentials", ".tmp",
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(tmp, Json.write(Map.of("url", url, "token", token)));
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  public String url() {
+    return url;
+  }
+
+  public int port() {
+    return app.port();
+  }
+
+  @Override
+  public void close() {
+    reaper.shutdownNow();
+    app.stop();
+    db.close();
+    LOG.info("server stopped");
+  }
+}

@@ -1,0 +1,58 @@
+package dev.moat.server;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How to run an orchestrator.
+ *
+ * @param dataDir where the database and the admin credentials live (created 0700)
+ * @param host address to bind
+ * @param port port to bind; 0 picks a free one
+ * @param ackTimeout how long an agent has to acknowledge an assignment before it is queued again
+ * @param leaseTtl how long a running job survives without its agent's heartbeat before it is lost
+ * @param pollWait how long an agent's poll is held when there is nothing for it
+ * @param reapInterval how often deadlines are enforced
+ * @param hookCommand argv prefix that runs the Moat CLI from a git hook
+ */
+public record ServerConfig(
+    Path dataDir,
+    String host,
+    int port,
+    Duration ackTimeout,
+    Duration leaseTtl,
+    Duration pollWait,
+    Duration reapInterval,
+    List<String> hookCommand) {
+  public ServerConfig {
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(host, "host");
+    if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535");
+    if (pollWait.compareTo(leaseTtl) >= 0) throw new IllegalArgumentException("pollWait must be shorter than leaseTtl");
+    hookCommand = List.copyOf(hookCommand);
+    if (hookCommand.isEmpty()) throw new IllegalArgumentException("hookCommand is empty");
+  }
+
+  /** Production defaults: 10 s to acknowledge, 30 s leases, 10 s polls. */
+  public static ServerConfig defaults(Path dataDir, int port) {
+    return new ServerConfig(dataDir, "127.0.0.1", port, Duration.ofSeconds(10), Duration.ofSeconds(30),
+        Duration.ofSeconds(10), Duration.ofSeconds(1), currentJvmCli());
+  }
+
+  public ServerConfig withTimings(Duration ackTimeout, Duration leaseTtl, Duration pollWait, Duration reapInterval) {
+    return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand);
+  }
+
+  /**
+   * Runs the CLI with this very JVM and classpath: {@code $MOAT_LAUNCHER} when the launcher started us
+   * (so hooks keep working across rebuilds), else {@code java -cp <classpath> dev.moat.cli.Moat}.
+   */
+  public static List<String> currentJvmCli() {
+    String launcher = System.getenv("MOAT_LAUNCHER");
+    if (launcher != null && !launcher.isBlank()) return List.of(launcher);
+    String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    return List.of(java, "-cp", System.getProperty("java.class.path"), "dev.moat.cli.Moat");
+  }
+}

@@ -1,0 +1,92 @@
+package dev.moat.server.agent;
+
+import dev.moat.common.Json;
+import dev.moat.common.Tokens;
+import dev.moat.common.wire.Labels;
+import dev.moat.common.wire.RegisterRequest;
+import dev.moat.common.wire.RegisterResponse;
+import dev.moat.server.http.ApiException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.type.TypeReference;
+
+/**
+ * Agent identities: one-time registration tokens (hashed, with a TTL) traded for an agent credential
+ * (hashed) bound to the token's pool. Thread-safe.
+ */
+public final class AgentService {
+  private static final Logger LOG = LoggerFactory.getLogger(AgentService.class);
+  private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
+
+  /** An authenticated agent. */
+  public record Agent(String id, String name, String pool, List<String> labels) {}
+
+  /** A new registration token, shown once. */
+  public record RegistrationToken(String token, String pool, Instant expiresAt) {}
+
+  private final Jdbi jdbi;
+  private final InstantSource clock;
+
+  public AgentService(Jdbi jdbi, InstantSource clock) {
+    this.jdbi = jdbi;
+    this.clock = clock;
+  }
+
+  public RegistrationToken createToken(String pool, Duration ttl) {
+    if (pool == null || !pool.matches("[a-z0-9][a-z0-9-]{0,31}")) throw ApiException.invalid("pool must match [a-z0-9][a-z0-9-]{0,31}");
+    if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(Duration.ofDays(7)) > 0) throw ApiException.invalid("ttl must be within 7 days");
+    String token = Tokens.random("moat_reg");
+    long now = clock.millis();
+    jdbi.useHandle(h -> h.createUpdate("""
+            INSERT INTO registration_tokens (hash, pool, created_at, expires_at) VALUES (:hash, :pool, :now, :exp)""")
+        .bind("hash", Tokens.hash(token)).bind("pool", pool).bind("now", now).bind("exp", now + ttl.toMillis()).execute());
+    return new RegistrationToken(token, pool, Instant.ofEpochMilli(now + ttl.toMillis()));
+  }
+
+  /** Uses up a registration token and creates the agent; a used, expired or unknown token is refused. */
+  public RegisterResponse register(RegisterRequest req) {
+    Labels.check(req.labels());
+    if (!req.name().matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) throw ApiException.invalid("bad agent name");
+    long now = clock.millis();
+    String agentId = "agt-" + UUID.randomUUID();
+    String credential = Tokens.random("moat_agent");
+    String pool = jdbi.inTransaction(h -> {
+      int used = h.createUpdate("""
+              UPDATE registration_tokens SET used_at = :now, used_by = :agent
+              WHERE hash = :hash AND used_at IS NULL AND expires_at > :now""")
+          .bind("now", now).bind("agent", agentId).bind("hash", Tokens.hash(req.token())).execute();
+      if (used != 1) throw ApiException.unauthorized("registration token is unknown, expired or already used");
+      String p = h.createQuery("SELECT pool FROM registration_tokens WHERE hash = :hash")
+          .bind("hash", Tokens.hash(req.token())).mapTo(String.class).one();
+      h.createUpdate("""
+              INSERT INTO agents (id, name, pool, labels, credential_hash, created_at)
+              VALUES (:id, :name, :pool, :labels, :cred, :now)""")
+          .bind("id", agentId).bind("name", req.name()).bind("pool", p).bind("labels", Json.write(req.labels()))
+          .bind("cred", Tokens.hash(credential)).bind("now", now).execute();
+      return p;
+    });
+    LOG.atInfo().addKeyValue("agent", agentId).addKeyValue("pool", pool).addKeyValue("labels", req.labels())
+        .log("agent registered");
+    return new RegisterResponse(agentId, credential, pool, req.labels());
+  }
+
+  /** The agent holding {@code credential}, or 401. Records when it was last seen. */
+  public Agent authenticate(String credential) {
+    String hash = Tokens.hash(credential);
+    return jdbi.withHandle(h -> {
+      Agent agent = h.createQuery("SELECT id, name, pool, labels FROM agents WHERE credential_hash = :hash")
+          .bind("hash", hash)
+          .map((rs, c) -> new Agent(rs.getString(1), rs.getString(2), rs.getString(3), Json.MAPPER.readValue(rs.getString(4), STRINGS)))
+          .findOne()
+          .orElseThrow(() -> ApiException.unauthorized("unknown agent credential"));
+      h.createUpdate("UPDATE agents SET last_seen = :now WHERE id = :id").bind("now", clock.millis()).bind("id", agent.id()).execute();
+      return agent;
+    });
+  }
+}

@@ -1,0 +1,63 @@
+package dev.moat.server.run;
+
+import dev.moat.server.auth.ApiTokens;
+import dev.moat.server.http.ApiException;
+import dev.moat.server.http.Http;
+import dev.moat.server.repo.RepoService;
+import io.javalin.config.RoutesConfig;
+import java.time.Duration;
+import java.util.Map;
+
+/** The people's API for runs, jobs and logs. Every route needs an API token. */
+public final class RunRoutes {
+  /** Body of {@code POST /api/v1/runs}. */
+  public record TriggerRequest(String repo, String ref) {}
+
+  private final ApiTokens tokens;
+  private final RunService runs;
+  private final RunStarter starter;
+  private final RepoService repos;
+  private final LogService logs;
+
+  public RunRoutes(ApiTokens tokens, RunService runs, RunStarter starter, RepoService repos, LogService logs) {
+    this.tokens = tokens;
+    this.runs = runs;
+    this.starter = starter;
+    this.repos = repos;
+    this.logs = logs;
+  }
+
+  public void register(RoutesConfig r) {
+    r.get("/api/v1/runs", ctx -> {
+      tokens.requireAdmin(ctx);
+      int limit = ctx.queryParam("limit") == null ? 50 : Integer.parseInt(ctx.queryParam("limit"));
+      if (limit < 1 || limit > 500) throw ApiException.invalid("limit must be 1..500");
+      Http.json(ctx, 200, runs.list(limit));
+    });
+    r.post("/api/v1/runs", ctx -> {
+      tokens.requireAdmin(ctx);
+      var req = Http.body(ctx, TriggerRequest.class);
+      if (req.repo() == null || req.ref() == null) throw ApiException.invalid("repo and ref are required");
+      var ids = starter.manual(repos.require(req.repo()), req.ref());
+      Http.json(ctx, 201, ids.stream().map(runs::view).toList());
+    });
+    r.get("/api/v1/runs/{id}", ctx -> {
+      tokens.requireAdmin(ctx);
+      Http.json(ctx, 200, runs.view(Http.idParam(ctx, "id")));
+    });
+    r.post("/api/v1/runs/{id}/cancel", ctx -> {
+      tokens.requireAdmin(ctx);
+      Http.json(ctx, 200, runs.cancel(Http.idParam(ctx, "id")));
+    });
+    r.get("/api/v1/jobs/{id}/logs", ctx -> {
+      tokens.requireAdmin(ctx);
+      long job = Http.idParam(ctx, "id");
+      runs.job(job);
+      long from = ctx.queryParam("from") == null ? 0 : Long.parseLong(ctx.queryParam("from"));
+      long waitSeconds = ctx.queryParam("wait") == null ? 0 : Long.parseLong(ctx.queryParam("wait"));
+      if (from < 0 || waitSeconds < 0 || waitSeconds > 60) throw ApiException.invalid("from >= 0, wait 0..60");
+      var page = logs.read(job, from, Duration.ofSeconds(waitSeconds));
+      Http.json(ctx, 200, Map.of("chunks", page.chunks(), "next", page.next(), "complete", page.complete()));
+    });
+  }
+}

@@ -1,0 +1,263 @@
+package dev.moat.server.run;
+
+import dev.moat.common.wire.JobAssignment;
+import dev.moat.common.wire.JobResult;
+import dev.moat.engine.JobSpec;
+import dev.moat.engine.JobState;
+import dev.moat.engine.RunGraph;
+import dev.moat.engine.RunStatus;
+import dev.moat.engine.StepSpec;
+import dev.moat.engine.Workflow;
+import dev.moat.engine.WorkflowException;
+import dev.moat.engine.WorkflowParser;
+import dev.moat.server.event.Wakeup;
+import dev.moat.server.http.ApiException;
+import dev.moat.server.repo.GitReader;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs and jobs: creating runs from events, the job state machine as agents claim, start and finish
+ * jobs, cancellation, and the DAG. Every change happens in one transaction that also advances the
+ * run (queues or skips dependants, derives the run's status); wake-ups are signalled after commit.
+ * Thread-safe.
+ */
+public final class RunService {
+  private static final Logger LOG = LoggerFactory.getLogger(RunService.class);
+  private final Jdbi jdbi;
+  private final RunStore store = new RunStore();
+  private final InstantSource clock;
+  private final Wakeup dispatch;
+  private final Duration ackTimeout;
+  private final Duration leaseTtl;
+
+  public RunService(Jdbi jdbi, InstantSource clock, Wakeup dispatch, Duration ackTimeout, Duration leaseTtl) {
+    this.jdbi = jdbi;
+    this.clock = clock;
+    this.dispatch = dispatch;
+    this.ackTimeout = ackTimeout;
+    this.leaseTtl = leaseTtl;
+  }
+
+  /**
+   * Creates one run per workflow file at {@code sha}. For a push, only workflows whose triggers match
+   * {@code ref} run; a file that can't be used always yields a run in status {@code error} with its
+   * {@code file:line:col} problems, so the author sees them. Returns the new run ids.
+   */
+  public List<Long> createRuns(String repo, String ref, String sha, String event, List<GitReader.WorkflowFile> files) {
+    long now = clock.millis();
+    List<Long> ids = jdbi.inTransaction(h -> {
+      List<Long> created = new ArrayList<>();
+      for (var file : files) {
+        Workflow workflow;
+        try {
+          workflow = WorkflowParser.parse(file.path(), file.text().orElseThrow(() -> tooLarge(file)));
+        } catch (WorkflowException e) {
+          created.add(store.insertRun(h, repo, ref, sha, event, file.path(), baseName(file.path()),
+              RunStatus.ERROR, e.getMessage(), now));
+          continue;
+        }
+        if (event.equals("push") && !workflow.on().matchesPush(ref)) continue;
+        long runId = store.insertRun(h, repo, ref, sha, event, file.path(), workflow.name(), RunStatus.QUEUED, null, now);
+        for (JobSpec job : workflow.jobs()) store.insertJob(h, runId, job, plan(job), now);
+        advance(h, runId, now);
+        created.add(runId);
+      }
+      return created;
+    });
+    dispatch.signalAll();
+    LOG.atInfo().addKeyValue("repo", repo).addKeyValue("ref", ref).addKeyValue("sha", sha)
+        .addKeyValue("event", event).addKeyValue("runs", ids).log("runs created");
+    return ids;
+  }
+
+  private static WorkflowException tooLarge(GitReader.WorkflowFile file) {
+    return new WorkflowException(List.of(new WorkflowException.Problem(file.path(), 1, 1,
+        "workflow file is " + file.size() + " bytes; the limit is " + WorkflowParser.MAX_BYTES + " bytes")));
+  }
+
+  private static String baseName(String path) {
+    String name = path.substring(path.lastIndexOf('/') + 1);
+    return name.replaceFirst("\\.ya?ml$", "");
+  }
+
+  private static JobPlan plan(JobSpec job) {
+    return new JobPlan(job.env(), job.steps().stream().map(RunService::step).toList());
+  }
+
+  private static JobAssignment.Step step(StepSpec s) {
+    return new JobAssignment.Step(s.name(), s.run());
+  }
+
+  public RunView view(long runId) {
+    return jdbi.withHandle(h -> {
+      RunRow run = store.run(h, runId).orElseThrow(() -> ApiException.notFound("no run " + runId));
+      return RunView.of(run, store.jobsOfRun(h, runId));
+    });
+  }
+
+  public List<RunView> list(int limit) {
+    return jdbi.withHandle(h -> store.runs(h, limit).stream().map(r -> RunView.of(r, store.jobsOfRun(h, r.id()))).toList());
+  }
+
+  public JobRow job(long jobId) {
+    return jdbi.withHandle(h -> store.job(h, jobId)).orElseThrow(() -> ApiException.notFound("no job " + jobId));
+  }
+
+  /** Cancels every unfinished job of a run; agents running them are told on their next poll. */
+  public RunView cancel(long runId) {
+    long now = clock.millis();
+    jdbi.useTransaction(h -> {
+      store.run(h, runId).orElseThrow(() -> ApiException.notFound("no run " + runId));
+      for (JobRow job : store.jobsOfRun(h, runId)) {
+        if (!job.state().terminal()) {
+          store.transition(h, job.id(), job.state(), JobState.CANCELLED, JobUpdate.finished(now, null, "cancelled"));
+        }
+      }
+      advance(h, runId, now);
+    });
+    dispatch.signalAll();
+    LOG.atInfo().addKeyValue("run_id", runId).log("run cancelled");
+    return view(runId);
+  }
+
+  /**
+   * Hands up to {@code capacity} minus the jobs it already holds of the queued jobs whose labels the agent serves to it (state DISPATCHED
+   * with an ack deadline).
+   */
+  public List<JobAssignment> claim(String agentId, List<String> agentLabels, int capacity) {
+    long now = clock.millis();
+    var served = new HashSet<>(agentLabels);
+    return jdbi.inTransaction(h -> {
+      List<JobAssignment> out = new ArrayList<>();
+      int free = capacity - store.heldBy(h, agentId);
+      for (JobRow job : free <= 0 ? List.<JobRow>of() : store.queued(h, 100)) {
+        if (out.size() == free) break;
+        if (!served.containsAll(job.labels())) continue;
+        if (store.transition(h, job.id(), JobState.QUEUED, JobState.DISPATCHED,
+            JobUpdate.dispatched(agentId, now + ackTimeout.toMillis()))) {
+          out.add(assignment(h, job));
+        }
+      }
+      return out;
+    });
+  }
+
+  private JobAssignment assignment(Handle h, JobRow job) {
+    RunRow run = store.run(h, job.runId()).orElseThrow();
+    return new JobAssignment(job.id(), run.id(), run.repo(), run.ref(), run.sha(), run.workflowName(), job.name(),
+        job.plan().env(), Math.max(1, job.timeoutMs() / 1000), job.plan().steps());
+  }
+
+  /**
+   * Renews the leases of the jobs an agent says it runs. Returns those it must stop: cancelled,
+   * finished, or no longer its own.
+   */
+  public List<Long> renew(String agentId, List<Long> running) {
+    if (running.isEmpty()) return List.of();
+    long lease = clock.millis() + leaseTtl.toMillis();
+    return jdbi.inTransaction(h -> running.stream().filter(id -> !store.renewLease(h, id, agentId, lease)).toList());
+  }
+
+  /** The agent acknowledges an assignment and starts it. */
+  public void start(String agentId, long jobId) {
+    long now = clock.millis();
+    jdbi.useTransaction(h -> {
+      JobRow job = ownJob(h, agentId, jobId);
+      if (!store.transition(h, jobId, JobState.DISPATCHED, JobState.RUNNING, JobUpdate.started(now, now + leaseTtl.toMillis()))) {
+        throw ApiException.conflict("job " + jobId + " is " + job.state().wire() + ", not dispatched");
+      }
+      advance(h, job.runId(), now);
+    });
+  }
+
+  /** Records how a job ended on its agent. A job already ended (e.g. cancelled) is a conflict. */
+  public void finish(String agentId, long jobId, JobResult result) {
+    long now = clock.millis();
+    JobState to = JobState.ofWire(result.state());
+    jdbi.useTransaction(h -> {
+      JobRow job = ownJob(h, agentId, jobId);
+      if (job.state() != JobState.RUNNING
+          || !store.transition(h, jobId, JobState.RUNNING, to, JobUpdate.finished(now, result.exitCode(), result.message()))) {
+        throw ApiException.conflict("job " + jobId + " is " + job.state().wire() + ", not running");
+      }
+      advance(h, job.runId(), now);
+    });
+    dispatch.signalAll();
+    LOG.atInfo().addKeyValue("job_id", jobId).addKeyValue("agent", agentId).addKeyValue("status", result.state())
+        .addKeyValue("exit_code", result.exitCode()).log("job finished");
+  }
+
+  private JobRow ownJob(Handle h, String agentId, long jobId) {
+    JobRow job = store.job(h, jobId).orElseThrow(() -> ApiException.notFound("no job " + jobId));
+    if (!agentId.equals(job.agentId())) throw ApiException.forbidden("job " + jobId + " is not assigned to this agent");
+    return job;
+  }
+
+  /**
+   * Enforces deadlines: unacknowledged dispatches go back to the queue, jobs whose agent stopped
+   * renewing the lease become LOST, and running jobs far past their timeout become TIMED_OUT.
+   */
+  public void reap(Duration timeoutGrace) {
+    long now = clock.millis();
+    boolean changed = jdbi.inTransaction(h -> {
+      boolean any = false;
+      for (long id : store.overdue(h, JobState.DISPATCHED, "ack_deadline", now)) {
+        any |= store.transition(h, id, JobState.DISPATCHED, JobState.QUEUED, JobUpdate.queued(now));
+      }
+      for (long id : store.overdue(h, JobState.RUNNING, "lease_expires", now)) {
+        any |= endAndAdvance(h, id, JobState.LOST, "the agent stopped renewing its lease", now);
+      }
+      for (long id : store.pastTimeout(h, now, timeoutGrace.toMillis())) {
+        any |= endAndAdvance(h, id, JobState.TIMED_OUT, "timed out (the agent did not end it)", now);
+      }
+      return any;
+    });
+    if (changed) dispatch.signalAll();
+  }
+
+  private boolean endAndAdvance(Handle h, long jobId, JobState to, String reason, long now) {
+    if (!store.transition(h, jobId, JobState.RUNNING, to, JobUpdate.finished(now, null, reason))) return false;
+    LOG.atWarn().addKeyValue("job_id", jobId).addKeyValue("status", to.wire()).log(reason);
+    advance(h, store.job(h, jobId).orElseThrow().runId(), now);
+    return true;
+  }
+
+  /** After a restart: leases restart from now, so connected agents keep their jobs. */
+  public void graceLeases() {
+    jdbi.useHandle(h -> store.graceLeases(h, clock.millis() + leaseTtl.toMillis()));
+  }
+
+  /** Queues or skips dependants per the DAG, then derives and stores the run's status. */
+  private void advance(Handle h, long runId, long now) {
+    List<JobRow> jobs = store.jobsOfRun(h, runId);
+    Map<String, List<String>> needs = new LinkedHashMap<>();
+    Map<String, JobState> states = new LinkedHashMap<>();
+    Map<String, Long> ids = new LinkedHashMap<>();
+    for (JobRow j : jobs) {
+      needs.put(j.key(), j.needs());
+      states.put(j.key(), j.state());
+      ids.put(j.key(), j.id());
+    }
+    var decisions = new RunGraph(needs).next(states);
+    for (String key : decisions.toQueue()) {
+      store.transition(h, ids.get(key), JobState.PENDING, JobState.QUEUED, JobUpdate.queued(now));
+      states.put(key, JobState.QUEUED);
+    }
+    for (String key : decisions.toSkip()) {
+      store.transition(h, ids.get(key), JobState.PENDING, JobState.SKIPPED,
+          JobUpdate.finished(now, null, "a job it needs did not succeed"));
+      states.put(key, JobState.SKIPPED);
+    }
+    store.updateRunStatus(h, runId, RunStatus.of(states.values()), now);
+  }
+}

@@ -1,0 +1,41 @@
+package dev.moat.server.run;
+
+import java.util.List;
+
+/** A run as the API shows it (also the CLI's {@code --json} shape). */
+public record RunView(
+    long id,
+    String repo,
+    String ref,
+    String sha,
+    String event,
+    String workflow,
+    String workflowFile,
+    String status,
+    String error,
+    long createdAt,
+    Long finishedAt,
+    List<JobView> jobs) {
+
+  /** A job as the API shows it. */
+  public record JobView(
+      long id,
+      String key,
+      String name,
+      String status,
+      Integer exitCode,
+      String reason,
+      String agent,
+      Long startedAt,
+      Long finishedAt) {}
+
+  static RunView of(RunRow run, List<JobRow> jobs) {
+    return new RunView(
+        run.id(), run.repo(), run.ref(), run.sha(), run.event(), run.workflowName(), run.workflowFile(),
+        run.status().wire(), run.error(), run.createdAt(), run.finishedAt(),
+        jobs.stream()
+            .map(j -> new JobView(j.id(), j.key(), j.name(), j.state().wire(), j.exitCode(), j.reason(),
+                j.agentId(), j.startedAt(), j.finishedAt()))
+            .toList());
+  }
+}

@@ -1,0 +1,83 @@
+package dev.moat.server.webhook;
+
+import dev.moat.common.Tokens;
+import dev.moat.server.http.ApiException;
+import dev.moat.server.http.Http;
+import dev.moat.server.repo.RepoService;
+import dev.moat.server.run.RunStarter;
+import io.javalin.config.RoutesConfig;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /hooks/git}: pushes from the hook that Moat installs in local repositories. The body is
+ * authenticated before anything in it is trusted or stored: the repository named in
+ * {@code X-Moat-Repo} selects the secret, {@code X-Moat-Signature-256} must be the HMAC-SHA256 of
+ * the raw body under it (compared in constant time), and the signed body must name the same
+ * repository. A delivery id is accepted once, and only within {@link #MAX_SKEW} of its timestamp.
+ */
+public final class GitHookRoutes {
+  static final int MAX_BODY = 64 * 1024;
+  static final Duration MAX_SKEW = Duration.ofMinutes(10);
+  private static final Logger LOG = LoggerFactory.getLogger(GitHookRoutes.class);
+  private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}");
+  private static final String ZERO = "0".repeat(40);
+
+  /** The signed body of a push event. */
+  public record PushEvent(String repo, String delivery, long sentAt, String ref, String before, String after) {}
+
+  private final RepoService repos;
+  private final RunStarter starter;
+  private final Jdbi jdbi;
+  private final InstantSource clock;
+
+  public GitHookRoutes(RepoService repos, RunStarter starter, Jdbi jdbi, InstantSource clock) {
+    this.repos = repos;
+    this.starter = starter;
+    this.jdbi = jdbi;
+    this.clock = clock;
+  }
+
+  public void register(RoutesConfig r) {
+    r.post("/hooks/git", ctx -> {
+      byte[] body = Http.bytes(ctx, MAX_BODY);
+      var repo = authenticate(ctx.header("X-Moat-Repo"), ctx.header("X-Moat-Signature-256"), body);
+      PushEvent event = Http.parse(body, PushEvent.class);
+      validate(event, repo);
+      List<Long> runs = event.after().equals(ZERO) ? List.of() : starter.push(repo, event.ref(), event.after());
+      Http.json(ctx, 202, Map.of("runs", runs));
+    });
+  }
+
+  private RepoService.Repo authenticate(String repoName, String signature, byte[] body) {
+    if (repoName == null || signature == null) throw ApiException.unauthorized("unsigned delivery");
+    var repo = repos.find(repoName).orElse(null);
+    // Same answer for an unknown repository and a bad signature: don't reveal which names exist.
+    if (repo == null
+        || !Tokens.constantTimeEquals(signature, Tokens.hmacSignature(repo.hookSecret().getBytes(StandardCharsets.UTF_8), body))) {
+      LOG.atWarn().addKeyValue("repo", repoName).log("webhook refused: bad signature");
+      throw ApiException.unauthorized("bad signature");
+    }
+    return repo;
+  }
+
+  private void validate(PushEvent event, RepoService.Repo repo) {
+    if (!repo.name().equals(event.repo())) throw ApiException.invalid("the signed body names another repository");
+    if (event.delivery() == null || !event.delivery().matches("[A-Za-z0-9-]{8,64}")) throw ApiException.invalid("bad delivery id");
+    if (event.ref() == null || !event.ref().startsWith("refs/")) throw ApiException.invalid("ref must be a full ref");
+    if (event.after() == null || !SHA.matcher(event.after()).matches()) throw ApiException.invalid("after must be a sha");
+    long skew = Math.abs(clock.millis() - event.sentAt());
+    if (skew > MAX_SKEW.toMillis()) throw ApiException.invalid("delivery timestamp is too far from the server's clock");
+    boolean fresh = jdbi.withHandle(h -> h.createUpdate("""
+            INSERT INTO deliveries (id, repo, received_at) VALUES (:id, :repo, :now) ON CONFLICT (id) DO NOTHING""")
+        .bind("id", event.delivery()).bind("repo", repo.name()).bind("now", clock.millis()).execute() == 1);
+    if (!fresh) throw ApiException.conflict("delivery " + event.delivery() + " was already received");
+  }
+}
