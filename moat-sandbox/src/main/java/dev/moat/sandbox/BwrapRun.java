@@ -23,10 +23,13 @@ import org.slf4j.LoggerFactory;
  * <p>Process tree: monitor (our child, setpriv exec'd into bwrap) &rarr; pid 1 of the job's pid
  * namespace (bwrap's reaper) &rarr; the command and everything it starts. The monitor exits with the
  * command's status once the command exits; pid 1 then gets SIGKILL ({@code --die-with-parent}),
- * and when pid 1 of a pid namespace dies the kernel kills every process in it. Pid 1 keeps the
- * FIFO's write end open until it has died, so end of output means the whole sandbox is gone.
+ * and when pid 1 of a pid namespace dies the kernel kills every process in it. Pid 1 holds the
+ * FIFO's write end until it exits, so end of output means that the command, pid 1 and every process
+ * still holding the output are gone, and the kernel is killing any others.
  *
- * <p>Termination kills pid 1 of the namespace, never single job processes and never by name.
+ * <p>Termination kills pid 1 of the namespace, never single job processes and never by name; the
+ * monitor then exits only after reaping pid 1, which the kernel allows only once the namespace is
+ * empty.
  *
  * <p>Thread-safety: {@link #await} runs on the exec thread; {@link #terminate} may run on any
  * thread, also concurrently with itself.
@@ -58,10 +61,11 @@ final class BwrapRun {
         .redirectErrorStream(true);
     builder.environment().clear();
     // Opening a FIFO blocks until the other side opens too. A read-write open never blocks and
-    // counts as a writer, so the read-only open (ours) and the JDK's write-only open (for the
-    // child) both return at once; closing the keeper after the start leaves the sandbox's
-    // processes as the only writers, so the reader sees end of stream exactly when they are gone.
-    try (FileChannel keeper = FileChannel.open(fifo, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    // counts as a writer, so our read-only open and the JDK's write-only open (for the child) both
+    // return at once. Closing that handle after the start leaves the sandbox's processes as the
+    // only writers: the pump sees end of stream exactly when they are all gone (or, if the start
+    // failed, at once).
+    try (FileChannel _ = FileChannel.open(fifo, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       InputStream in = Files.newInputStream(fifo);
       OutputPump pump = OutputPump.start(name, in, sink);
       return new BwrapRun(ProcessSpawner.start(builder), pump);

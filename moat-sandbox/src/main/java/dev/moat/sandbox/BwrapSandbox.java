@@ -16,9 +16,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * workspace, so only the workspace carries state from one step to the next ({@code /tmp} does
  * not).
  *
+ * <p>When exec returns, the command has ended and so has every process that still held its output;
+ * the sandbox's pid 1 is dead, so the kernel kills whatever else remains. After a kill or timeout
+ * even those are gone, because bwrap only exits after reaping pid 1, which the kernel lets exit
+ * only once its namespace is empty. After a normal exit, a process that had closed its output may
+ * still be dying for a moment.
+ *
  * <p>After {@link #kill()} (or {@link #close()}), every later exec returns {@link Outcome#KILLED}
- * at once without starting anything, so that a cancelled job's remaining steps fall through.
- * Interrupting a thread blocked in exec counts as a kill.
+ * at once without starting anything, so that a cancelled job's remaining steps fall through. A
+ * timeout ends only that exec. Interrupting the thread blocked in exec also ends only that exec: it
+ * returns KILLED with the interrupt flag set, and the sandbox stays usable.
  *
  * <p>Thread-safety: as {@link Sandbox}. A {@link ReentrantLock} guards the running exec and the
  * killed flag; it is held while a process starts, so a kill either sees the new process or the

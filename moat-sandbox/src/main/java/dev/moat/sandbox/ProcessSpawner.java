@@ -10,11 +10,12 @@ import java.util.concurrent.Future;
  * Starts sandbox processes from one platform thread that lives as long as the JVM.
  *
  * <p>Why: bwrap's {@code --die-with-parent} uses {@code PR_SET_PDEATHSIG}, and Linux sends that
- * signal when the <em>thread</em> that forked the process exits, not the process. Measured here: a
- * bwrap started from a short-lived thread got SIGKILL (exit 137) the moment that thread ended.
- * Virtual threads make this worse, since their carrier threads come and go. Forking from this one
- * thread keeps the death signal tied to the JVM's life only, which is what we want: if the agent
- * dies, its sandboxes die with it.
+ * signal when the <em>thread</em> that forked the process exits, not the process (and if that
+ * thread ended before the signal was armed, the child is handed to another JVM thread, whose end
+ * then kills it). Measured here: a bwrap started from a thread that then ended got SIGKILL (exit
+ * 137). Virtual threads make this worse, since their carrier threads come and go. Forking from this
+ * one thread ties the death signal to the JVM's life only, which is what we want: if the agent dies,
+ * its sandboxes die with it.
  *
  * <p>Thread-safe; calls are serialised on the spawner thread.
  */

@@ -61,6 +61,7 @@ class BwrapTerminationTest {
     // Killing ends with bwrap reaping the namespace's pid 1, which the kernel lets exit only after
     // every other process in the namespace is gone: no waiting needed.
     assertThat(withArgument(marker)).isEmpty();
+    assertThat(fx.sh("echo still usable").output()).isEqualTo("still usable\n");
   }
 
   @Test
@@ -88,6 +89,7 @@ class BwrapTerminationTest {
 
     assertThat(run.get(10, TimeUnit.SECONDS)).isEqualTo(new ExecResult(Outcome.KILLED, -1));
     assertThat(withArgument(marker)).isEmpty();
+    assertThat(fx.sh("echo still usable").output()).isEqualTo("still usable\n");
   }
 
   @Test
@@ -124,7 +126,7 @@ class BwrapTerminationTest {
 
   @Test
   void killingWhileBwrapIsStillStartingNeverLeavesAProcessBehind() throws Exception {
-    for (int i = 0; i < 20; i++) {
+    for (int i = 0; i < 30; i++) {
       Path workspace = Files.createDirectory(tempDir.resolve("race-" + i));
       try (Sandbox sandbox = fx.tier.create(new SandboxSpec("race-" + i, workspace))) {
         CompletableFuture<ExecResult> run = execAsync(sandbox, "sleep " + marker, in(Duration.ofMinutes(5)));

@@ -47,7 +47,10 @@ public final class MoatServer implements AutoCloseable {
   private final ScheduledExecutorService reaper;
   private final String url;
 
-  private MoatServer(Database db, Javalin app, ScheduledExecutorService reaper, String url) {
+  private final Wakeup dispatch;
+
+  private MoatServer(Database db, Javalin app, ScheduledExecutorService reaper, String url, Wakeup dispatch) {
+    this.dispatch = dispatch;
     this.db = db;
     this.app = app;
     this.reaper = reaper;
@@ -91,7 +94,7 @@ public final class MoatServer implements AutoCloseable {
       reaper.scheduleWithFixedDelay(() -> reap(runs), every, every, TimeUnit.MILLISECONDS);
       writeCredentials(dataDir, url.get(), tokens.bootstrapAdmin());
       LOG.atInfo().addKeyValue("url", url.get()).addKeyValue("data_dir", dataDir.toString()).log("server started");
-      return new MoatServer(db, app, reaper, url.get());
+      return new MoatServer(db, app, reaper, url.get(), dispatch);
     } catch (IOException | RuntimeException e) {
       db.close();
       throw e;
@@ -143,6 +146,7 @@ public final class MoatServer implements AutoCloseable {
   @Override
   public void close() {
     reaper.shutdownNow();
+    dispatch.close();
     app.stop();
     db.close();
     LOG.info("server stopped");

@@ -78,6 +78,7 @@ public final class AgentRoutes {
   private PollResponse poll(AgentService.Agent agent, PollRequest req) {
     long deadline = System.nanoTime() + pollWait.toNanos();
     while (true) {
+      if (dispatch.closed()) return PollResponse.empty();
       long seen = dispatch.generation();
       var stop = runs.renew(agent.id(), req.running());
       int capacity = req.capacity();

@@ -14,6 +14,7 @@ public final class Wakeup {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private long generation;
+  private boolean closed;
 
   public long generation() {
     lock.lock();
@@ -34,6 +35,27 @@ public final class Wakeup {
     }
   }
 
+  /** Wakes every waiter for good: later waits return at once (the server is stopping). */
+  public void close() {
+    lock.lock();
+    try {
+      closed = true;
+      generation++;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public boolean closed() {
+    lock.lock();
+    try {
+      return closed;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /**
    * Waits until the generation differs from {@code seen} or {@code max} has passed. Returns whether
    * it changed. Restores the interrupt flag and returns false when interrupted.
@@ -42,7 +64,7 @@ public final class Wakeup {
     long nanos = max.toNanos();
     lock.lock();
     try {
-      while (generation == seen) {
+      while (generation == seen && !closed) {
         if (nanos <= 0) return false;
         nanos = changed.awaitNanos(nanos);
       }

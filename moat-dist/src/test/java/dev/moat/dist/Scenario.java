@@ -1,0 +1,94 @@
+package dev.moat.dist;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.moat.agent.Agent;
+import dev.moat.testkit.GitFixture;
+import dev.moat.testkit.TestAgent;
+import dev.moat.testkit.TestServer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * One test's world: a real server, a real git repository registered with it (push hook installed),
+ * and optionally a real in-process agent. Closed by the test.
+ */
+final class Scenario implements AutoCloseable {
+  private static final Pattern RUNS = Pattern.compile("runs \\[([0-9, ]*)\\]");
+  final TestServer server;
+  final GitFixture git;
+  final Path dir;
+  private final List<Agent> agents = new ArrayList<>();
+
+  private Scenario(Path dir, TestServer server, GitFixture git) {
+    this.dir = dir;
+    this.server = server;
+    this.git = git;
+  }
+
+  static Scenario create(Path dir) throws IOException {
+    TestAgent.assumeSandbox();
+    var server = TestServer.start(dir.resolve("server"));
+    var git = GitFixture.create(dir.resolve("git"));
+    server.addRepo("app", git.bare());
+    return new Scenario(dir, server, git);
+  }
+
+  Agent agent() throws IOException {
+    return agent(1);
+  }
+
+  Agent agent(int capacity) throws IOException {
+    Agent a = TestAgent.inProcess(server, dir.resolve("agent-" + agents.size()), capacity);
+    agents.add(a);
+    return a;
+  }
+
+  /** Commits the workflow and pushes; returns the run ids the hook reported. */
+  List<Long> push(String workflowYaml) throws IOException {
+    git.workflow(workflowYaml).commit("change");
+    String out = git.push();
+    Matcher m = RUNS.matcher(out);
+    if (!m.find()) throw new AssertionError("the push started no run: " + out);
+    return java.util.Arrays.stream(m.group(1).split(",\\s*")).map(Long::parseLong).toList();
+  }
+
+  long pushOne(String workflowYaml) throws IOException {
+    var runs = push(workflowYaml);
+    if (runs.size() != 1) throw new AssertionError("expected one run, got " + runs);
+    return runs.getFirst();
+  }
+
+  JsonNode awaitRunEnded(long runId) {
+    return awaitRun(runId, Duration.ofSeconds(60), s -> !s.equals("queued") && !s.equals("running"));
+  }
+
+  JsonNode awaitRun(long runId, Duration max, java.util.function.Predicate<String> status) {
+    await().atMost(max).pollInterval(Duration.ofMillis(50))
+        .until(() -> status.test(server.run(runId).path("status").asString()));
+    return server.run(runId);
+  }
+
+  JsonNode awaitJob(long runId, String key, java.util.function.Predicate<String> status) {
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+        .until(() -> status.test(job(server.run(runId), key).path("status").asString()));
+    return job(server.run(runId), key);
+  }
+
+  static JsonNode job(JsonNode run, String key) {
+    for (JsonNode j : run.path("jobs")) if (j.path("key").asString().equals(key)) return j;
+    throw new AssertionError("no job " + key + " in " + run);
+  }
+
+  @Override
+  public void close() {
+    agents.forEach(Agent::close);
+    server.close();
+  }
+}

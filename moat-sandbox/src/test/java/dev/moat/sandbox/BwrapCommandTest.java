@@ -1,0 +1,99 @@
+package dev.moat.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.moat.sandbox.BwrapCommand.SandboxUser;
+import dev.moat.sandbox.HostLayout.Bind;
+import dev.moat.sandbox.HostLayout.Symlink;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class BwrapCommandTest {
+  static final HostLayout HOST = new HostLayout(
+      List.of(new Bind(Path.of("/usr"), "/usr")),
+      List.of(new Symlink("usr/bin", "/bin"), new Symlink("usr/lib", "/lib")),
+      List.of(new Bind(Path.of("/etc/ssl"), "/etc/ssl")));
+
+  static BwrapCommand command(SandboxUser user, Map<String, String> env, List<String> argv) {
+    return new BwrapCommand(user, HOST, Path.of("/var/moat/ws/j1"), Path.of("/tmp/moat-bwrap-j1-1"), "moat-j1", env, argv);
+  }
+
+  @Test
+  void asRootSetprivDropsToTheJobUserBeforeBwrapBuildsTheSandbox() {
+    BwrapCommand command = command(new SandboxUser(65500, 65500, true),
+        Map.of("PATH", "/usr/bin", "CI", "true"), List.of("/bin/sh", "-c", "make test"));
+
+    assertThat(command.argv()).containsExactly(
+        "/usr/bin/setpriv", "--reuid=65500", "--regid=65500", "--clear-groups", "--inh-caps=-all",
+        "--bounding-set=-all", "--",
+        "/usr/bin/bwrap",
+        "--ro-bind", "/usr", "/usr",
+        "--symlink", "usr/bin", "/bin",
+        "--symlink", "usr/lib", "/lib",
+        "--ro-bind", "/etc/ssl", "/etc/ssl",
+        "--ro-bind", "/tmp/moat-bwrap-j1-1/passwd", "/etc/passwd",
+        "--ro-bind", "/tmp/moat-bwrap-j1-1/group", "/etc/group",
+        "--ro-bind", "/tmp/moat-bwrap-j1-1/hosts", "/etc/hosts",
+        "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run",
+        "--bind", "/var/moat/ws/j1", "/workspace", "--chdir", "/workspace",
+        "--unshare-all", "--hostname", "moat-j1", "--die-with-parent", "--new-session",
+        "--cap-drop", "ALL", "--clearenv",
+        "--setenv", "CI", "true",
+        "--setenv", "PATH", "/usr/bin",
+        "--remount-ro", "/", "--",
+        "/bin/sh", "-c", "make test");
+  }
+
+  @Test
+  void asAnOrdinaryUserBwrapStartsDirectly() {
+    List<String> argv = command(new SandboxUser(1001, 1001, false), Map.of(), List.of("true")).argv();
+
+    assertThat(argv.getFirst()).isEqualTo("/usr/bin/bwrap");
+    assertThat(argv).doesNotContain("/usr/bin/setpriv").endsWith("--remount-ro", "/", "--", "true");
+  }
+
+  @Test
+  void optionLookingArgumentsStayArgumentsOfTheCommand() {
+    List<String> argv = command(new SandboxUser(1001, 1001, false), Map.of(), List.of("--bind", "/", "/host")).argv();
+
+    assertThat(argv).endsWith("--remount-ro", "/", "--", "--bind", "/", "/host");
+  }
+
+  @Test
+  void variablesAreSetInNameOrderAfterTheEnvironmentIsCleared() {
+    List<String> argv = command(new SandboxUser(1001, 1001, false), Map.of("B", "2", "A", "1"), List.of("env")).argv();
+
+    int clear = argv.indexOf("--clearenv");
+    assertThat(argv.subList(clear, clear + 7)).containsExactly("--clearenv", "--setenv", "A", "1", "--setenv", "B", "2");
+  }
+
+  @Test
+  void neitherTheCommandNorItsEnvironmentCanBreakTheCommandLine() {
+    SandboxUser user = new SandboxUser(1001, 1001, false);
+
+    assertThatThrownBy(() -> command(user, Map.of(), List.of())).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> command(user, Map.of("A=B", "x"), List.of("env"))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> command(user, Map.of("", "x"), List.of("env"))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> command(user, Map.of("A", "x\0y"), List.of("env"))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> command(user, Map.of(), List.of("a\0b"))).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void theSandboxNeverRunsAsRoot() {
+    assertThatThrownBy(() -> new SandboxUser(0, 0, true)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new SandboxUser(65500, 0, true)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void hostnamesAreCheckedAndPathsMustBeAbsolute() {
+    SandboxUser user = new SandboxUser(1001, 1001, false);
+
+    assertThatThrownBy(() -> new BwrapCommand(user, HOST, Path.of("/ws"), Path.of("/etc-dir"), "bad host", Map.of(), List.of("true")))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new BwrapCommand(user, HOST, Path.of("ws"), Path.of("/etc-dir"), "h", Map.of(), List.of("true")))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+}

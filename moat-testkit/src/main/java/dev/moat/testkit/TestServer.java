@@ -1,0 +1,103 @@
+package dev.moat.testkit;
+
+import dev.moat.cli.ApiClient;
+import dev.moat.cli.Target;
+import dev.moat.common.Json;
+import dev.moat.server.MoatServer;
+import dev.moat.server.ServerConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A real orchestrator on a free port over a temporary data directory, with short deadlines so
+ * that lease and ack tests finish quickly: ack 2 s, lease 3 s, poll 1 s, reaper every 100 ms.
+ * {@link #restart()} stops it and starts it again on the same port and data.
+ */
+public final class TestServer implements AutoCloseable {
+  public static final Duration LEASE = Duration.ofSeconds(3);
+  private final Path dataDir;
+  private ServerConfig config;
+  private MoatServer server;
+  private String token;
+
+  private TestServer(Path dataDir) {
+    this.dataDir = dataDir;
+  }
+
+  public static TestServer start(Path dataDir) throws IOException {
+    var s = new TestServer(dataDir);
+    s.config = ServerConfig.defaults(dataDir, 0)
+        .withTimings(Duration.ofSeconds(2), LEASE, Duration.ofSeconds(1), Duration.ofMillis(100));
+    s.boot();
+    return s;
+  }
+
+  private void boot() throws IOException {
+    server = MoatServer.start(config);
+    token = (String) Json.read(Files.readString(dataDir.resolve(MoatServer.CREDENTIALS)), Map.class).get("token");
+    config = new ServerConfig(config.dataDir(), config.host(), server.port(), config.ackTimeout(), config.leaseTtl(),
+        config.pollWait(), config.reapInterval(), config.hookCommand());
+  }
+
+  public void stop() {
+    server.close();
+  }
+
+  public void restart() throws IOException {
+    stop();
+    boot();
+  }
+
+  public String url() {
+    return server.url();
+  }
+
+  public String token() {
+    return token;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  public ApiClient api() {
+    return new ApiClient(new Target(url(), token));
+  }
+
+  public String registrationToken(String pool) {
+    return api().post("/api/v1/tokens", Map.of("pool", pool)).path("token").asString();
+  }
+
+  public void addRepo(String name, Path bare) {
+    api().post("/api/v1/repos", Map.of("name", name, "path", bare.toString()));
+  }
+
+  public JsonNode run(long id) {
+    return api().get("/api/v1/runs/" + id);
+  }
+
+  public JsonNode runs() {
+    return api().get("/api/v1/runs?limit=500");
+  }
+
+  /** The job's whole stored log, as the API returns it. */
+  public String log(long jobId) {
+    var out = new StringBuilder();
+    long from = 0;
+    while (true) {
+      JsonNode page = api().get("/api/v1/jobs/" + jobId + "/logs?from=" + from);
+      if (page.path("chunks").isEmpty()) return out.toString();
+      for (JsonNode c : page.path("chunks")) out.append(c.path("data").asString());
+      from = page.path("next").asLong();
+    }
+  }
+
+  @Override
+  public void close() {
+    server.close();
+  }
+}
