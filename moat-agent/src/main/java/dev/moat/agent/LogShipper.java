@@ -47,8 +47,10 @@ final class LogShipper implements AutoCloseable {
   void write(byte[] buf, int off, int len) {
     lock.lock();
     try {
+      boolean wasEmpty = pending.size() == 0;
       pending.write(buf, off, len);
       if (pending.size() >= CUT_BYTES) cut(false);
+      else if (wasEmpty) changed.signalAll(); // start the flush timer of the idle sender
     } finally {
       lock.unlock();
     }

@@ -34,6 +34,8 @@ final class Scenario implements AutoCloseable {
 
   static Scenario create(Path dir) throws IOException {
     TestAgent.assumeSandbox();
+    // Workspaces live in here, so the sandbox uid must be able to traverse it (not list it).
+    java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
     var server = TestServer.start(dir.resolve("server"));
     var git = GitFixture.create(dir.resolve("git"));
     server.addRepo("app", git.bare());
@@ -45,9 +47,14 @@ final class Scenario implements AutoCloseable {
   }
 
   Agent agent(int capacity) throws IOException {
-    Agent a = TestAgent.inProcess(server, dir.resolve("agent-" + agents.size()), capacity);
+    Agent a = TestAgent.inProcess(server, dir.resolve("agent-" + agents.size()), workRoot(agents.size()), capacity);
     agents.add(a);
     return a;
+  }
+
+  /** Where the n-th agent of this scenario makes workspaces. */
+  Path workRoot(int n) {
+    return dir.resolve("work-" + n);
   }
 
   /** Commits the workflow and pushes; returns the run ids the hook reported. */

@@ -26,8 +26,12 @@ public final class TestAgent {
     Assumptions.assumeTrue(available.available(), "bwrap sandbox unavailable: " + available.reason());
   }
 
-  public static Agent inProcess(TestServer server, Path dataDir, int capacity) throws IOException {
-    var config = new AgentConfig(URI.create(server.url()), dataDir, AgentConfig.defaultWorkRoot(dataDir), "test-agent",
+  /**
+   * An agent in this JVM with its state in {@code dataDir} and workspaces under {@code workRoot}
+   * (whose parent the sandbox uid must be able to traverse).
+   */
+  public static Agent inProcess(TestServer server, Path dataDir, Path workRoot, int capacity) throws IOException {
+    var config = new AgentConfig(URI.create(server.url()), dataDir, workRoot, "test-agent",
         List.of("linux"), capacity, Optional.of(server.registrationToken("default")), Duration.ofSeconds(1));
     return Agent.start(config, new BwrapTier(BwrapSettings.defaults()));
   }
@@ -36,13 +40,14 @@ public final class TestAgent {
    * Starts {@code mainClass agent ...} in a new JVM with this JVM's classpath and {@code extraEnv}
    * added to a minimal environment. Output goes to {@code dataDir/agent.log}.
    */
-  public static Process forked(TestServer server, Path dataDir, String mainClass, Map<String, String> extraEnv) throws IOException {
+  public static Process forked(TestServer server, Path dataDir, Path workRoot, String mainClass, Map<String, String> extraEnv)
+      throws IOException {
     Files.createDirectories(dataDir);
     List<String> argv = new ArrayList<>(List.of(
         ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED",
         "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), mainClass,
         "agent", "--server", server.url(), "--token", server.registrationToken("default"),
-        "--name", "forked", "--data-dir", dataDir.toString()));
+        "--name", "forked", "--data-dir", dataDir.toString(), "--work-dir", workRoot.toString()));
     var pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(dataDir.resolve("agent.log").toFile());
     pb.environment().putAll(extraEnv);
     pb.environment().put("MOAT_DATA_DIR", dataDir.toString());
