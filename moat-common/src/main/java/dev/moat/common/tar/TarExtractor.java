@@ -1,6 +1,5 @@
 package dev.moat.common.tar;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -32,11 +31,15 @@ public final class TarExtractor {
     this.maxEntries = maxEntries;
   }
 
-  /** Extracts every entry; stops at the end-of-archive marker. */
+  /**
+   * Extracts every entry; stops at the end-of-archive marker. A stream that ends before the marker
+   * is truncated (a dropped connection), not complete, and is refused.
+   */
   public void extract(InputStream in) throws IOException {
     Map<String, String> pax = new HashMap<>();
     byte[] header = new byte[TarWriter.BLOCK];
-    while (readBlock(in, header)) {
+    while (true) {
+      readBlock(in, header);
       if (isZero(header)) return;
       if (++entries > maxEntries) throw new TarException("archive has more than " + maxEntries + " entries");
       verifyChecksum(header);
@@ -98,9 +101,15 @@ public final class TarExtractor {
     int at = 0;
     while (at < data.length) {
       int space = indexOf(data, (byte) ' ', at);
-      if (space < 0) throw new TarException("malformed pax header");
-      int len = Integer.parseInt(new String(data, at, space - at, StandardCharsets.US_ASCII));
-      if (len <= 0 || at + len > data.length) throw new TarException("malformed pax header");
+      if (space <= at || space - at > 9) throw new TarException("malformed pax header");
+      int len = 0;
+      for (int i = at; i < space; i++) {
+        if (data[i] < '0' || data[i] > '9') throw new TarException("malformed pax header");
+        len = len * 10 + (data[i] - '0');
+      }
+      if (space + 1 >= at + len || at + len > data.length || data[at + len - 1] != '\n') {
+        throw new TarException("malformed pax header");
+      }
       String record = new String(data, space + 1, at + len - space - 2, StandardCharsets.UTF_8);
       int eq = record.indexOf('=');
       if (eq > 0) out.put(record.substring(0, eq), record.substring(eq + 1));
@@ -117,7 +126,7 @@ public final class TarExtractor {
   private byte[] readBytes(InputStream in, long size) throws IOException {
     if (size > 1 << 20) throw new TarException("pax header too large");
     byte[] data = in.readNBytes((int) size);
-    if (data.length != size) throw new EOFException("truncated tar");
+    if (data.length != size) throw new TarException("truncated tar");
     skipPadding(in, size);
     return data;
   }
@@ -127,7 +136,7 @@ public final class TarExtractor {
     long left = size;
     while (left > 0) {
       int n = in.read(buf, 0, (int) Math.min(buf.length, left));
-      if (n < 0) throw new EOFException("truncated tar");
+      if (n < 0) throw new TarException("truncated tar");
       out.write(buf, 0, n);
       left -= n;
     }
@@ -135,14 +144,13 @@ public final class TarExtractor {
 
   private static void skipPadding(InputStream in, long size) throws IOException {
     int rest = (int) (size % TarWriter.BLOCK);
-    if (rest != 0) in.readNBytes(TarWriter.BLOCK - rest);
+    if (rest != 0 && in.readNBytes(TarWriter.BLOCK - rest).length != TarWriter.BLOCK - rest) {
+      throw new TarException("truncated tar");
+    }
   }
 
-  private static boolean readBlock(InputStream in, byte[] block) throws IOException {
-    int n = in.readNBytes(block, 0, block.length);
-    if (n == 0) return false;
-    if (n != block.length) throw new EOFException("truncated tar header");
-    return true;
+  private static void readBlock(InputStream in, byte[] block) throws IOException {
+    if (in.readNBytes(block, 0, block.length) != block.length) throw new TarException("truncated tar");
   }
 
   private static boolean isZero(byte[] block) {
@@ -165,11 +173,9 @@ public final class TarExtractor {
   private static long octal(byte[] h, int at, int len) throws TarException {
     String s = string(h, at, len).trim();
     if (s.isEmpty()) return 0;
-    try {
-      return Long.parseLong(s, 8);
-    } catch (NumberFormatException e) {
-      throw new TarException("bad number in tar header: " + s);
-    }
+    // Only digits: Long.parseLong would also take a sign, and a negative size desynchronises the stream.
+    if (!s.matches("[0-7]{1,21}")) throw new TarException("bad number in tar header: " + s);
+    return Long.parseLong(s, 8);
   }
 
   /** An archive that is malformed or tries to escape its root. */

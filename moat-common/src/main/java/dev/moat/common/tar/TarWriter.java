@@ -7,7 +7,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Writes a POSIX (ustar + pax) tar stream: regular files, directories and symlinks, the subset a git
- * tree needs. Long names go into pax {@code path}/{@code linkpath} records. Not thread-safe.
+ * tree needs. Long or non-ASCII names go into pax {@code path}/{@code linkpath} records (UTF-8, as pax
+ * requires), and the ustar header keeps a printable-ASCII stand-in. Not thread-safe.
  */
 public final class TarWriter implements AutoCloseable {
   static final int BLOCK = 512;
@@ -52,20 +53,24 @@ public final class TarWriter implements AutoCloseable {
   }
 
   private void header(String path, String link, long size, int mode, char type) throws IOException {
-    byte[] name = path.getBytes(StandardCharsets.UTF_8);
-    byte[] linkName = link.getBytes(StandardCharsets.UTF_8);
-    if (name.length >= 100 || linkName.length >= 100) {
+    if (needsPax(path) || needsPax(link)) {
       byte[] pax = paxRecords(path, link);
       out.write(block("././@PaxHeader", "", pax.length, 0644, 'x'));
       out.write(pax);
       pad(pax.length);
     }
-    out.write(block(truncate(path), truncate(link), size, mode, type));
+    out.write(block(ustarName(path), ustarName(link), size, mode, type));
   }
 
-  private static String truncate(String s) {
+  private static boolean needsPax(String s) {
+    return s.getBytes(StandardCharsets.UTF_8).length >= 100 || !s.matches("[ -~]*");
+  }
+
+  /** The name itself when it fits the ustar field; otherwise a printable-ASCII stand-in of 99 bytes at most. */
+  private static String ustarName(String s) {
+    if (!needsPax(s)) return s;
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
-    return b.length < 100 ? s : new String(b, 0, 99, StandardCharsets.US_ASCII).replaceAll("[^ -~]", "_");
+    return new String(b, 0, Math.min(b.length, 99), StandardCharsets.US_ASCII).replaceAll("[^ -~]", "_");
   }
 
   private static byte[] paxRecords(String path, String link) {

@@ -5,6 +5,7 @@ import dev.moat.common.wire.LogBatch;
 import dev.moat.common.wire.PollRequest;
 import dev.moat.common.wire.PollResponse;
 import dev.moat.common.wire.RegisterRequest;
+import dev.moat.engine.JobState;
 import dev.moat.server.auth.ApiTokens;
 import dev.moat.server.event.Wakeup;
 import dev.moat.server.http.ApiException;
@@ -94,6 +95,9 @@ public final class AgentRoutes {
   private void source(Context ctx, AgentService.Agent agent) throws java.io.IOException {
     var job = runs.job(Http.idParam(ctx, "id"));
     if (!agent.id().equals(job.agentId())) throw ApiException.forbidden("job " + job.id() + " is not assigned to this agent");
+    if (job.state() != JobState.DISPATCHED && job.state() != JobState.RUNNING) {
+      throw ApiException.conflict("job " + job.id() + " is " + job.state().wire() + "; its source is no longer served");
+    }
     var run = runs.view(job.runId());
     var repo = repos.require(run.repo());
     ctx.status(200).contentType("application/x-tar");

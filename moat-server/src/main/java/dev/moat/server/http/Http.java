@@ -55,6 +55,19 @@ public final class Http {
     }
   }
 
+  /** A whole-number query parameter within [min, max], its default when absent, or 400. */
+  public static long queryLong(Context ctx, String name, long fallback, long min, long max) {
+    String raw = ctx.queryParam(name);
+    if (raw == null) return fallback;
+    try {
+      long value = Long.parseLong(raw);
+      if (value >= min && value <= max) return value;
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw ApiException.invalid(name + " must be a whole number from " + min + " to " + max);
+  }
+
   /** The bearer token of the request, or 401. */
   public static String bearer(Context ctx) {
     String header = ctx.header("Authorization");

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 /** Maps every error, once, to an RFC 9457 {@code application/problem+json} response. */
 public final class Problems {
   private static final Logger LOG = LoggerFactory.getLogger(Problems.class);
+  private static final String PROBLEM = "application/problem+json";
 
   private Problems() {}
 
@@ -21,8 +22,9 @@ public final class Problems {
           LOG.atError().setCause(e).addKeyValue("path", ctx.path()).log("request failed");
           write(ctx, 500, "Internal error", "the server failed; see its log");
         });
+    // Runs for every 404: keep the problems our handlers wrote, replace Javalin's plain-text one.
     routes.error(404, "*", ctx -> {
-      if (ctx.result() == null) write(ctx, 404, "Not found", "no such endpoint: " + ctx.path());
+      if (!PROBLEM.equals(ctx.res().getContentType())) write(ctx, 404, "Not found", "no such endpoint: " + ctx.path());
     });
   }
 
@@ -32,6 +34,6 @@ public final class Problems {
     body.put("title", title);
     body.put("status", status);
     body.put("detail", detail);
-    ctx.status(status).contentType("application/problem+json").result(Json.write(body));
+    ctx.status(status).contentType(PROBLEM).result(Json.write(body));
   }
 }

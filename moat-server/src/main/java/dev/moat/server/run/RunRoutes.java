@@ -30,9 +30,7 @@ public final class RunRoutes {
   public void register(RoutesConfig r) {
     r.get("/api/v1/runs", ctx -> {
       tokens.requireAdmin(ctx);
-      int limit = ctx.queryParam("limit") == null ? 50 : Integer.parseInt(ctx.queryParam("limit"));
-      if (limit < 1 || limit > 500) throw ApiException.invalid("limit must be 1..500");
-      Http.json(ctx, 200, runs.list(limit));
+      Http.json(ctx, 200, runs.list((int) Http.queryLong(ctx, "limit", 50, 1, 500)));
     });
     r.post("/api/v1/runs", ctx -> {
       tokens.requireAdmin(ctx);
@@ -53,9 +51,8 @@ public final class RunRoutes {
       tokens.requireAdmin(ctx);
       long job = Http.idParam(ctx, "id");
       runs.job(job);
-      long from = ctx.queryParam("from") == null ? 0 : Long.parseLong(ctx.queryParam("from"));
-      long waitSeconds = ctx.queryParam("wait") == null ? 0 : Long.parseLong(ctx.queryParam("wait"));
-      if (from < 0 || waitSeconds < 0 || waitSeconds > 60) throw ApiException.invalid("from >= 0, wait 0..60");
+      long from = Http.queryLong(ctx, "from", 0, 0, Long.MAX_VALUE);
+      long waitSeconds = Http.queryLong(ctx, "wait", 0, 0, 60);
       var page = logs.read(job, from, Duration.ofSeconds(waitSeconds));
       Http.json(ctx, 200, Map.of("chunks", page.chunks(), "next", page.next(), "complete", page.complete()));
     });

@@ -1,0 +1,62 @@
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * Bench plumbing shared by the bench programs (compiled from this directory by the source
+ * launcher, JEP 458): a private temporary directory that the sandbox uid can traverse (0711, under
+ * {@code java.io.tmpdir}) and is deleted with everything in it on {@link #close()}, plus argument
+ * and machine-description helpers.
+ */
+final class Scratch implements AutoCloseable {
+  private final Path root;
+
+  private Scratch(Path root) {
+    this.root = root;
+  }
+
+  static Scratch create(String prefix) throws IOException {
+    Path root = Files.createTempDirectory(prefix);
+    Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx--x--x"));
+    return new Scratch(root);
+  }
+
+  Path root() {
+    return root;
+  }
+
+  /** A new directory under the root, 0711. */
+  Path dir(String name) throws IOException {
+    Path dir = Files.createDirectory(root.resolve(name));
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+    return dir;
+  }
+
+  @Override
+  public void close() {
+    if (!Files.exists(root)) return;
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete bench scratch " + root, e);
+    }
+  }
+
+  /** The positional int argument at {@code index}, or {@code fallback} when absent. */
+  static int intArg(String[] args, int index, int fallback) {
+    return args.length > index ? Integer.parseInt(args[index]) : fallback;
+  }
+
+  /** One line about when and where this ran. */
+  static String machine() {
+    String kernel = System.getProperty("os.name") + " " + System.getProperty("os.version");
+    return ZonedDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE) + ", " + Runtime.getRuntime().availableProcessors()
+        + " cores, " + kernel + ", Java " + Runtime.version();
+  }
+}

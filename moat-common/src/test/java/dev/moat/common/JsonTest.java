@@ -1,0 +1,54 @@
+package dev.moat.common;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.moat.common.wire.JobResult;
+import dev.moat.common.wire.LogChunk;
+import dev.moat.common.wire.PollRequest;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import tools.jackson.core.JacksonException;
+
+class JsonTest {
+  @Test
+  void wireRecordsRoundTrip() {
+    var poll = new PollRequest(2, List.of(7L, 8L));
+
+    assertThat(Json.read(Json.write(poll), PollRequest.class)).isEqualTo(poll);
+    assertThat(Json.read("{\"state\":\"failed\",\"exitCode\":2,\"message\":\"step 1 exited with 2\"}".getBytes(), JobResult.class))
+        .isEqualTo(new JobResult("failed", 2, "step 1 exited with 2"));
+  }
+
+  @Test
+  void unknownPropertiesAreRefused() {
+    assertThatThrownBy(() -> Json.read("{\"capacity\":1,\"running\":[],\"admin\":true}", PollRequest.class))
+        .isInstanceOf(JacksonException.class).hasMessageContaining("admin");
+  }
+
+  @Test
+  void duplicateKeysAreRefused() {
+    assertThatThrownBy(() -> Json.read("{\"capacity\":1,\"capacity\":64,\"running\":[]}", PollRequest.class))
+        .isInstanceOf(JacksonException.class).hasMessageContaining("Duplicate Object property \"capacity\"");
+  }
+
+  @Test
+  void pollRequestWithNegativeCapacityFailsToDeserialize() {
+    assertThatThrownBy(() -> Json.read("{\"capacity\":-1,\"running\":[]}", PollRequest.class))
+        .isInstanceOf(JacksonException.class).hasMessageContaining("capacity must be 0..64");
+  }
+
+  @Test
+  void jobResultWithAnUnknownStateFailsToDeserialize() {
+    assertThatThrownBy(() -> Json.read("{\"state\":\"won\",\"exitCode\":0,\"message\":\"\"}", JobResult.class))
+        .isInstanceOf(JacksonException.class).hasMessageContaining("bad job result state: won");
+  }
+
+  @Test
+  void oversizedLogChunkFailsToDeserialize() {
+    String json = Json.write(new LogChunk(0, "x".repeat(LogChunk.MAX_CHARS))).replace("\"x", "\"xx");
+
+    assertThatThrownBy(() -> Json.read(json, LogChunk.class))
+        .isInstanceOf(JacksonException.class).hasMessageContaining("chunk too large");
+  }
+}
