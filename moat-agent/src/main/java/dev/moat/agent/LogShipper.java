@@ -47,6 +47,7 @@ final class LogShipper implements AutoCloseable {
   void write(byte[] buf, int off, int len) {
     lock.lock();
     try {
+      if (abandoned) return; // nobody ships it any more: keeping it would only grow the heap
       boolean wasEmpty = pending.size() == 0;
       pending.write(buf, off, len);
       if (pending.size() >= CUT_BYTES) cut(false);
@@ -85,25 +86,30 @@ final class LogShipper implements AutoCloseable {
     }
   }
 
-  /** Moves pending bytes into chunks. Caller holds the lock. */
+  /**
+   * Moves pending bytes into chunks: up to the last line end, or all of them ({@code all}). A
+   * character split at the end waits for its other bytes, unless the log is closing: then no more
+   * bytes will come. Caller holds the lock.
+   */
   private void cut(boolean all) {
     byte[] bytes = pending.toByteArray();
-    int end = all ? utf8Boundary(bytes, bytes.length) : lastLineEnd(bytes);
+    int end = !all ? chunkEnd(bytes, 0, bytes.length) : closing ? bytes.length : utf8Boundary(bytes, bytes.length);
     int at = 0;
     while (at < end) {
-      int len = utf8Boundary(bytes, Math.min(end, at + CUT_BYTES)) - at;
-      if (len <= 0) len = Math.min(end, at + CUT_BYTES) - at;
-      unacked.add(new LogChunk(nextSeq++, new String(bytes, at, len, StandardCharsets.UTF_8)));
-      at += len;
+      int to = end - at <= CUT_BYTES ? end : chunkEnd(bytes, at, at + CUT_BYTES);
+      unacked.add(new LogChunk(nextSeq++, new String(bytes, at, to - at, StandardCharsets.UTF_8)));
+      at = to;
     }
     pending.reset();
     pending.write(bytes, end, bytes.length - end);
     changed.signalAll();
   }
 
-  private static int lastLineEnd(byte[] b) {
-    for (int i = b.length - 1; i >= 0; i--) if (b[i] == '\n') return i + 1;
-    return utf8Boundary(b, b.length);
+  /** Where a chunk from {@code from} ends, at most at {@code to}: after its last line end, else on a character boundary. */
+  private static int chunkEnd(byte[] b, int from, int to) {
+    for (int i = to - 1; i >= from; i--) if (b[i] == '\n') return i + 1;
+    int boundary = utf8Boundary(b, to);
+    return boundary > from ? boundary : to;
   }
 
   /** The largest index <= limit that does not split a UTF-8 sequence. */
@@ -112,7 +118,8 @@ final class LogShipper implements AutoCloseable {
     int lead = limit - 1;
     while (lead > 0 && limit - 1 - lead < 3 && (b[lead] & 0xC0) == 0x80) lead--;
     int first = b[lead] & 0xFF;
-    int length = first < 0x80 ? 1 : first >= 0xF0 ? 4 : first >= 0xE0 ? 3 : first >= 0xC0 ? 2 : 1;
+    // A byte that can't start a character (continuation, 0xF8..0xFF) is never completed: don't hold it back.
+    int length = first < 0xC0 ? 1 : first < 0xE0 ? 2 : first < 0xF0 ? 3 : first < 0xF8 ? 4 : 1;
     return lead + length <= limit ? limit : lead;
   }
 
@@ -145,6 +152,10 @@ final class LogShipper implements AutoCloseable {
         abandon();
       } catch (java.io.IOException e) {
         backoff = pause(backoff);
+      } catch (RuntimeException e) {
+        // e.g. an unreadable ack: this thread would die and leave the log to pile up in memory.
+        LOG.atError().setCause(e).log("log shipping failed; dropping this job's log");
+        abandon();
       }
     }
   }

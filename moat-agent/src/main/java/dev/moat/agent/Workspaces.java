@@ -1,6 +1,7 @@
 package dev.moat.agent;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -8,6 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,10 +49,22 @@ final class Workspaces {
     return dir;
   }
 
-  /** Deletes a workspace, making read-only directories writable first; never follows symlinks. */
+  /** Deletes a workspace, making read-only and unreadable directories usable first; never follows symlinks. */
   void delete(Path dir) {
     try {
       Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+        private final Set<Path> reopened = new HashSet<>();
+
+        @Override
+        public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+          // A directory the job made unreadable (chmod 000) can't be listed until it is ours again.
+          if (!(e instanceof AccessDeniedException) || !Files.isDirectory(f, LinkOption.NOFOLLOW_LINKS)) throw e;
+          if (!reopened.add(f)) throw e;
+          Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwx------"));
+          Files.walkFileTree(f, this);
+          return FileVisitResult.CONTINUE;
+        }
+
         @Override
         public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
           Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
