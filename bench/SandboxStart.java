@@ -6,20 +6,26 @@ import dev.moat.sandbox.Sandbox;
 import dev.moat.sandbox.SandboxSpec;
 import java.io.File;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * Sandbox start cost: {@code /bin/true} by plain fork/exec against the bwrap tier, measured side by
- * side in one process. Each iteration runs, in an order that rotates per iteration:
+ * side in one process. Each iteration takes one sample of each of these, in an order that rotates
+ * per iteration so that none always runs first:
  * <ol>
  *   <li>plain: {@code ProcessBuilder("/bin/true").start().waitFor()};
  *   <li>bwrap: {@code tier.create} + {@code exec /bin/true} + {@code close}, i.e. what the agent
- *       pays per job beyond the steps themselves (DESIGN.md §9 target: p50 &le; 15 ms);
+ *       pays per job beyond the steps themselves (DESIGN.md section 9 target: p50 &le; 15 ms);
  *   <li>exec only: one more {@code exec /bin/true} in a sandbox kept open for the whole run, i.e.
- *       what each further step of a job pays, to split the bwrap cost into create/close and exec.
+ *       what each further step of a job pays; bwrap minus this is create + close;
+ *   <li>when root: {@code setpriv} to the job uid running {@code /bin/true}, the hop the tier puts
+ *       before bwrap when the agent is root, to show its share of an exec.
  * </ol>
  * Usage: {@code java -cp moat.jar bench/SandboxStart.java [iterations=200] [warmups=20]}.
  */
@@ -28,18 +34,36 @@ public final class SandboxStart {
   private static final Map<String, String> ENV = Map.of("PATH", "/usr/bin:/bin");
   private static final OutputSink DISCARD = (buffer, offset, length) -> {};
   private static final double TARGET_P50_MS = 15;
+  private static final int WIDTH = 48;
 
-  private final BwrapTier tier = new BwrapTier(BwrapSettings.defaults());
+  /** One measured thing: how to take a sample, and the samples taken. */
+  private record Measured(Samples samples, Timed timed) {}
+
+  @FunctionalInterface
+  private interface Timed {
+    long nanos() throws IOException, InterruptedException;
+  }
+
+  private final BwrapTier tier;
+  private final BwrapSettings settings;
   private final Path workspace;
   private final Sandbox reused;
-  private final Samples plain = new Samples("fork/exec /bin/true (ProcessBuilder)");
-  private final Samples bwrap = new Samples("bwrap tier: create + exec /bin/true + close");
-  private final Samples execOnly = new Samples("bwrap tier: exec /bin/true only (open sandbox)");
+  private final List<Measured> measured = new ArrayList<>();
   private int sandboxes;
 
   private SandboxStart(Scratch scratch) throws IOException {
+    this.settings = scratch.bwrapSettings();
+    this.tier = new BwrapTier(settings);
     this.workspace = scratch.dir("workspace");
     this.reused = tier.create(new SandboxSpec("bench-reused", scratch.dir("reused")));
+    measure("fork/exec /bin/true (ProcessBuilder)", () -> timeProcess(TRUE));
+    measure("bwrap tier: create + exec /bin/true + close", this::timeSandbox);
+    measure("bwrap tier: exec /bin/true only (open sandbox)", () -> timeExec(reused));
+    if (isRoot()) measure("fork/exec setpriv to job uid + /bin/true", () -> timeProcess(setprivTrue()));
+  }
+
+  private void measure(String name, Timed timed) {
+    measured.add(new Measured(new Samples(name), timed));
   }
 
   public static void main(String[] args) throws Exception {
@@ -61,28 +85,22 @@ public final class SandboxStart {
     for (int i = 0; i < iterations; i++) iteration(i, true);
   }
 
-  /** One sample of each kind, in an order that rotates so that none always runs first. */
+  /** One sample of each kind, starting with a different kind each time. */
   private void iteration(int i, boolean record) throws IOException, InterruptedException {
-    for (int k = 0; k < 3; k++) {
-      switch ((i + k) % 3) {
-        case 0 -> keep(record, plain, timePlain());
-        case 1 -> keep(record, bwrap, timeSandbox());
-        default -> keep(record, execOnly, timeExec(reused));
-      }
+    for (int k = 0; k < measured.size(); k++) {
+      Measured m = measured.get((i + k) % measured.size());
+      long nanos = m.timed().nanos();
+      if (record) m.samples().add(nanos);
     }
   }
 
-  private static void keep(boolean record, Samples samples, long nanos) {
-    if (record) samples.add(nanos);
-  }
-
-  private static long timePlain() throws IOException, InterruptedException {
+  private static long timeProcess(List<String> argv) throws IOException, InterruptedException {
     long start = System.nanoTime();
-    Process p = new ProcessBuilder(TRUE).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+    Process p = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.DISCARD)
         .redirectErrorStream(true).redirectInput(new File("/dev/null")).start();
     int code = p.waitFor();
     long took = System.nanoTime() - start;
-    if (code != 0) throw new IllegalStateException("/bin/true exited with " + code);
+    if (code != 0) throw new IllegalStateException(argv + " exited with " + code);
     return took;
   }
 
@@ -105,15 +123,26 @@ public final class SandboxStart {
     if (!result.succeeded()) throw new IllegalStateException("sandboxed /bin/true failed: " + result);
   }
 
+  /** The same setpriv switch the tier makes before bwrap when the agent is root. */
+  private List<String> setprivTrue() {
+    return List.of("/usr/bin/setpriv", "--reuid=" + settings.uid(), "--regid=" + settings.gid(), "--clear-groups",
+        "--inh-caps=-all", "--bounding-set=-all", "--", "/bin/true");
+  }
+
+  private static boolean isRoot() throws IOException {
+    return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
+  }
+
   private void report(int iterations, int warmups) {
-    int width = 48;
     System.out.println("Sandbox start: " + iterations + " interleaved iterations after " + warmups + " warm-ups (" + Scratch.machine() + ")");
-    System.out.println(Samples.header(width));
-    for (Samples s : List.of(plain, bwrap, execOnly)) System.out.println(s.row(width));
+    System.out.println(Samples.header(WIDTH));
+    measured.forEach(m -> System.out.println(m.samples().row(WIDTH)));
+    Samples plain = measured.get(0).samples();
+    Samples bwrap = measured.get(1).samples();
     System.out.println("  ratio bwrap create+exec+close / plain: " + Samples.ratio(bwrap, plain));
-    System.out.println("  ratio bwrap exec only / plain:         " + Samples.ratio(execOnly, plain));
+    System.out.println("  ratio bwrap exec only / plain:         " + Samples.ratio(measured.get(2).samples(), plain));
     double p50 = bwrap.percentileMs(50);
-    System.out.printf("  target (DESIGN.md section 9): bwrap create + true + destroy p50 <= %.0f ms: %s (%.2f ms)%n",
+    System.out.printf(Locale.ROOT, "  target (DESIGN.md section 9): bwrap create + true + destroy p50 <= %.0f ms: %s (%.2f ms)%n",
         TARGET_P50_MS, p50 <= TARGET_P50_MS ? "met" : "MISSED", p50);
   }
 }

@@ -1,3 +1,4 @@
+import dev.moat.sandbox.BwrapSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -11,8 +12,8 @@ import java.util.stream.Stream;
 /**
  * Bench plumbing shared by the bench programs (compiled from this directory by the source
  * launcher, JEP 458): a private temporary directory that the sandbox uid can traverse (0711, under
- * {@code java.io.tmpdir}) and is deleted with everything in it on {@link #close()}, plus argument
- * and machine-description helpers.
+ * {@code java.io.tmpdir}) that holds everything a bench creates and is deleted with it on
+ * {@link #close()}, plus argument and machine-description helpers.
  */
 final class Scratch implements AutoCloseable {
   private final Path root;
@@ -21,10 +22,13 @@ final class Scratch implements AutoCloseable {
     this.root = root;
   }
 
+  /** Creates the root; it is also deleted when the JVM is stopped early (Ctrl-C, System.exit). */
   static Scratch create(String prefix) throws IOException {
     Path root = Files.createTempDirectory(prefix);
     Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx--x--x"));
-    return new Scratch(root);
+    Scratch scratch = new Scratch(root);
+    Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(scratch::closeQuietly));
+    return scratch;
   }
 
   Path root() {
@@ -38,6 +42,15 @@ final class Scratch implements AutoCloseable {
     return dir;
   }
 
+  /**
+   * The bwrap tier's defaults (job uid 65500 when root), but with the sandboxes' scratch
+   * directories under this root instead of {@code java.io.tmpdir}, so that nothing is left behind.
+   */
+  BwrapSettings bwrapSettings() throws IOException {
+    BwrapSettings defaults = BwrapSettings.defaults();
+    return new BwrapSettings(defaults.uid(), defaults.gid(), dir("sandboxes"));
+  }
+
   @Override
   public void close() {
     if (!Files.exists(root)) return;
@@ -45,6 +58,14 @@ final class Scratch implements AutoCloseable {
       for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete bench scratch " + root, e);
+    }
+  }
+
+  private void closeQuietly() {
+    try {
+      close();
+    } catch (RuntimeException e) {
+      System.err.println("bench: " + e.getMessage());
     }
   }
 

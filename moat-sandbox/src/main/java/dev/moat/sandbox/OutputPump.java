@@ -6,8 +6,12 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Copies one sandbox command's output into an {@link OutputSink} on a virtual thread, until end of
- * stream, i.e. until every process that held the write end has closed it or died.
+ * Copies one sandbox command's output into an {@link OutputSink} on its own platform thread, until
+ * end of stream, i.e. until every process that held the write end has closed it or died.
+ *
+ * <p>Not a virtual thread: a blocking read of a FIFO pins its carrier on JDK 25, and with as many
+ * quiet sandboxes as cores every carrier was pinned, freezing every virtual thread of the agent
+ * (its polls and heartbeats included).
  *
  * <p>If the sink throws, the pump keeps draining (so the sandbox never blocks on a full pipe) and
  * discards the rest; {@link #rethrowFailure()} then reports the sink's exception. Thread-safe.
@@ -19,7 +23,7 @@ final class OutputPump {
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
   private OutputPump(String name, InputStream in, OutputSink sink) {
-    this.thread = Thread.ofVirtual().name(name).unstarted(() -> pump(in, sink));
+    this.thread = Thread.ofPlatform().daemon().name(name).unstarted(() -> pump(in, sink));
   }
 
   static OutputPump start(String name, InputStream in, OutputSink sink) {
