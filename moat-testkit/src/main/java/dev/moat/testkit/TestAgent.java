@@ -43,8 +43,12 @@ public final class TestAgent {
   public static Process forked(TestServer server, Path dataDir, Path workRoot, String mainClass, Map<String, String> extraEnv)
       throws IOException {
     Files.createDirectories(dataDir);
+    // Its sandbox scratch goes under the test's directory too, so a kill -9 leaves nothing in /tmp.
+    Path tmp = Files.createDirectories(workRoot.resolveSibling(workRoot.getFileName() + "-tmp"));
+    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
     List<String> argv = new ArrayList<>(List.of(
         ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED",
+        "-Djava.io.tmpdir=" + tmp,
         "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), mainClass,
         "agent", "--server", server.url(), "--token", server.registrationToken("default"),
         "--name", "forked", "--data-dir", dataDir.toString(), "--work-dir", workRoot.toString()));
