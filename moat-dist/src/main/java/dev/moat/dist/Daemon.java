@@ -9,28 +9,32 @@ import java.util.Optional;
 
 /**
  * A background Moat process started by {@code moat up}: detached with {@code setsid}, output to a
- * log file, its pid in a pid file. It is stopped only by that pid, and only if the process behind
- * it is still a Moat process of ours (a recycled pid is left alone).
+ * log file, its pid and start time in a pid file. It is stopped only by that pid, and only if the
+ * process behind it still has that start time (a recycled pid is left alone).
  */
 record Daemon(String name, Path pidFile, Path logFile) {
   static Daemon in(Path dataDir, String name) {
     return new Daemon(name, dataDir.resolve(name + ".pid"), dataDir.resolve("logs").resolve(name + ".log"));
   }
 
-  /** The running process, if the pid file names a live Moat process. */
+  /**
+   * The running process, if the pid file names a live process that started when the file says: a
+   * recycled pid belongs to another process with another start time and is left alone.
+   */
   Optional<ProcessHandle> process() {
     try {
       if (!Files.exists(pidFile)) return Optional.empty();
-      long pid = Long.parseLong(Files.readString(pidFile).trim());
-      return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(Daemon::isMoat);
-    } catch (IOException | NumberFormatException e) {
+      String[] fields = Files.readString(pidFile).trim().split(" ");
+      long pid = Long.parseLong(fields[0]);
+      long started = Long.parseLong(fields[1]);
+      return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(p -> startMillis(p) == started);
+    } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
   }
 
-  private static boolean isMoat(ProcessHandle p) {
-    return p.info().arguments().map(args -> String.join(" ", args).contains(Main.class.getName()))
-        .orElse(false);
+  private static long startMillis(ProcessHandle p) {
+    return p.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(-1L);
   }
 
   /** Starts {@code moat <args>} detached, with the same JVM and classpath as this process. */
@@ -40,6 +44,7 @@ record Daemon(String name, Path pidFile, Path logFile) {
     argv.add("/usr/bin/setsid");
     argv.add(ProcessHandle.current().info().command().orElseThrow());
     argv.add("--enable-native-access=ALL-UNNAMED");
+    argv.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
     argv.add("-cp");
     argv.add(System.getProperty("java.class.path"));
     argv.add(Main.class.getName());
@@ -49,7 +54,7 @@ record Daemon(String name, Path pidFile, Path logFile) {
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
     Process p = pb.start();
-    Files.writeString(pidFile, Long.toString(p.pid()));
+    Files.writeString(pidFile, p.pid() + " " + startMillis(p.toHandle()));
     return p.toHandle();
   }
 
