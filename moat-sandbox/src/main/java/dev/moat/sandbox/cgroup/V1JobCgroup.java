@@ -71,7 +71,7 @@ final class V1JobCgroup implements JobCgroup {
     if (!Files.isDirectory(memory)) throw new IOException("cgroup removed: " + memory);
     return new CgroupStats(
         CgroupFiles.keyed(memory.resolve("memory.oom_control"), "oom_kill"),
-        CgroupFiles.number(memory.resolve("memory.failcnt")),
+        CgroupFiles.number(memory.resolve("memory.max_usage_in_bytes")),
         CgroupFiles.keyed(dirs.get("pids").resolve("pids.events"), "max"),
         Duration.ofNanos(CgroupFiles.number(dirs.get("cpuacct").resolve("cpuacct.usage"))),
         CgroupFiles.keyed(dirs.get("cpu").resolve("cpu.stat"), "nr_throttled"));

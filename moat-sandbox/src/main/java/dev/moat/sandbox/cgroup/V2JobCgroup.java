@@ -54,7 +54,7 @@ final class V2JobCgroup implements JobCgroup {
     Path cpuStat = dir.resolve("cpu.stat");
     return new CgroupStats(
         CgroupFiles.keyed(memoryEvents, "oom_kill"),
-        CgroupFiles.keyed(memoryEvents, "max"),
+        CgroupFiles.number(dir.resolve("memory.peak")),
         CgroupFiles.keyed(dir.resolve("pids.events"), "max"),
         Duration.ofNanos(CgroupFiles.keyed(cpuStat, "usage_usec") * 1000),
         CgroupFiles.keyed(cpuStat, "nr_throttled"));

@@ -79,14 +79,15 @@ class CgroupV2DriverTest {
   }
 
   @Test
-  void statsReadOomKillsLimitHitsPidsMaxHitsAndCpuUsage() throws IOException {
+  void statsReadOomKillsPeakMemoryPidsMaxHitsAndCpuUsage() throws IOException {
     JobCgroup job = driver.create("j1", LIMITS);
     Path dir = job.directories().getFirst();
     Files.writeString(dir.resolve("memory.events"), "low 0\nhigh 0\nmax 7\noom 2\noom_kill 2\noom_group_kill 0\n");
+    Files.writeString(dir.resolve("memory.peak"), "134217728\n");
     Files.writeString(dir.resolve("pids.events"), "max 3\n");
     Files.writeString(dir.resolve("cpu.stat"), "usage_usec 1500000\nuser_usec 1000000\nsystem_usec 500000\nnr_periods 40\nnr_throttled 4\n");
 
-    assertThat(job.stats()).isEqualTo(new CgroupStats(2, 7, 3, Duration.ofMillis(1500), 4));
+    assertThat(job.stats()).isEqualTo(new CgroupStats(2, 128L << 20, 3, Duration.ofMillis(1500), 4));
   }
 
   @Test
