@@ -67,17 +67,6 @@ final class CgroupFiles {
     }
   }
 
-  /** Creates {@code dir} unless it exists already (a shared parent). */
-  static void ensureDirectory(Path dir) throws IOException {
-    if (!Files.isDirectory(dir)) {
-      try {
-        Files.createDirectory(dir);
-      } catch (java.nio.file.FileAlreadyExistsException e) {
-        // another job created it meanwhile: fine
-      }
-    }
-  }
-
   /**
    * Removes a cgroup directory. The kernel refuses (EBUSY) while processes remain or, in v1, for a
    * moment after the last one left, so this retries for {@link #REMOVE_PATIENCE}. Absent is done.

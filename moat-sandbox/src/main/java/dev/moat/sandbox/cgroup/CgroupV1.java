@@ -5,9 +5,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The cgroup v1 driver. A job gets a cgroup {@code moat-<id>} in each hierarchy it needs (memory,
@@ -25,6 +28,7 @@ final class CgroupV1 implements Cgroups {
   /** Hierarchies a job needs; v1 is chosen only if all of them are mounted. */
   static final List<String> CONTROLLERS = List.of("memory", "pids", "cpu", "cpuacct");
   static final String FREEZER = "freezer";
+  static final String JOB_PREFIX = "moat-";
 
   private final Map<String, Path> own;
   private final CgroupTree tree;
@@ -48,10 +52,7 @@ final class CgroupV1 implements Cgroups {
   public JobCgroup create(String id, Limits limits) throws IOException {
     String name = Cgroups.nameOf(id);
     Objects.requireNonNull(limits, "limits");
-    Map<String, Path> dirs = new LinkedHashMap<>();
-    List<String> wanted = new ArrayList<>(CONTROLLERS);
-    if (own.containsKey(FREEZER)) wanted.add(FREEZER);
-    for (String controller : wanted) dirs.put(controller, own.get(controller).resolve(name));
+    Map<String, Path> dirs = jobDirs(name);
     V1JobCgroup job = new V1JobCgroup(name, dirs, tree);
     List<Path> made = new ArrayList<>();
     try {
@@ -71,6 +72,28 @@ final class CgroupV1 implements Cgroups {
       }
       throw e;
     }
+  }
+
+  /** Controller to the directory of job cgroup {@code name} in that controller's hierarchy. */
+  private Map<String, Path> jobDirs(String name) {
+    Map<String, Path> dirs = new LinkedHashMap<>();
+    List<String> wanted = new ArrayList<>(CONTROLLERS);
+    if (own.containsKey(FREEZER)) wanted.add(FREEZER);
+    for (String controller : wanted) dirs.put(controller, own.get(controller).resolve(name));
+    return dirs;
+  }
+
+  @Override
+  public List<String> removeLeftovers() throws IOException {
+    return removeLeftovers(JOB_PREFIX);
+  }
+
+  /** Kills and removes the job cgroups whose names start with {@code prefix} in any hierarchy. */
+  List<String> removeLeftovers(String prefix) throws IOException {
+    Set<String> names = new TreeSet<>();
+    for (Path parent : new LinkedHashSet<>(own.values())) names.addAll(LeftoverNames.under(parent, prefix));
+    for (String name : names) new V1JobCgroup(name, jobDirs(name), tree).close();
+    return List.copyOf(names);
   }
 
   private static void apply(Map<String, Path> dirs, Limits limits) throws IOException {

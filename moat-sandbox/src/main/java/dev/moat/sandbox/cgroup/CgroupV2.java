@@ -1,6 +1,7 @@
 package dev.moat.sandbox.cgroup;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -75,10 +76,22 @@ final class CgroupV2 implements Cgroups {
     }
   }
 
+  @Override
+  public List<String> removeLeftovers() throws IOException {
+    return removeLeftovers(CgroupV1.JOB_PREFIX);
+  }
+
+  /** Kills and removes the job cgroups in {@code moat-jobs} whose names start with {@code prefix}. */
+  List<String> removeLeftovers(String prefix) throws IOException {
+    List<String> names = LeftoverNames.under(jobsDir(), prefix);
+    for (String name : names) new V2JobCgroup(name, jobsDir().resolve(name), tree).close();
+    return names;
+  }
+
   /** Enables the controllers for {@code moat-jobs} and, inside it, for each job. */
   private void prepareParent() throws IOException {
     if (!enabled(root)) enableInRoot();
-    CgroupFiles.ensureDirectory(jobsDir());
+    ensureCgroup(jobsDir());
     if (!enabled(jobsDir())) CgroupFiles.write(jobsDir().resolve("cgroup.subtree_control"), ENABLE);
   }
 
@@ -90,7 +103,7 @@ final class CgroupV2 implements Cgroups {
       // Most likely EBUSY: processes (the agent itself) sit in root. Move the agent to a leaf.
       Path leaf = root.resolve(AGENT_LEAF);
       try {
-        CgroupFiles.ensureDirectory(leaf);
+        ensureCgroup(leaf);
         CgroupFiles.write(leaf.resolve("cgroup.procs"), Long.toString(ProcessHandle.current().pid()));
         CgroupFiles.write(control, ENABLE);
       } catch (IOException e) {
@@ -99,6 +112,16 @@ final class CgroupV2 implements Cgroups {
             + ": the agent must be alone in its cgroup (cgroup v2 allows no processes in a cgroup that"
             + " enables controllers for children); run it in a delegated cgroup of its own", e);
       }
+    }
+  }
+
+  /** Creates the shared cgroup {@code dir} unless it exists (also when another job just made it). */
+  private void ensureCgroup(Path dir) throws IOException {
+    if (Files.isDirectory(dir)) return;
+    try {
+      tree.mkdir(dir);
+    } catch (FileAlreadyExistsException e) {
+      // made concurrently by another job's create: fine
     }
   }
 

@@ -1,6 +1,8 @@
 package dev.moat.sandbox.cgroup;
 
+import dev.moat.sandbox.Availability;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * This host's cgroup driver: creates one cgroup per job, with {@link Limits}, nested under the
@@ -33,6 +35,30 @@ public sealed interface Cgroups permits CgroupV1, CgroupV2 {
    * @param id letters, digits and '-', at most 40; unique among the jobs running on this host
    */
   JobCgroup create(String id, Limits limits) throws IOException;
+
+  /**
+   * Kills and removes every job cgroup ({@code moat-*}) that an earlier agent left behind when it
+   * crashed; call once at agent start, before any job. Assumes one agent per host: on v1 the pids
+   * and cpu hierarchies are shared host-wide, so a second agent's live jobs would be swept too.
+   *
+   * @return the names of the cgroups removed
+   */
+  List<String> removeLeftovers() throws IOException;
+
+  /**
+   * Whether job cgroups can be created here: detects the driver, then creates and removes a probe
+   * cgroup. Never throws; the reason names the driver or what failed.
+   */
+  static Availability probe() {
+    try {
+      Cgroups cgroups = detect();
+      try (JobCgroup _ = cgroups.create("probe-" + ProcessHandle.current().pid(), new Limits(16L << 20, 8, 100))) {
+        return Availability.yes("cgroup " + cgroups.version() + " job cgroups work");
+      }
+    } catch (IOException | RuntimeException e) {
+      return Availability.no("cannot create job cgroups: " + e.getMessage());
+    }
+  }
 
   /** The cgroup name for job {@code id}. */
   static String nameOf(String id) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.moat.sandbox.Availability;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,23 +33,20 @@ class CgroupEnforcementTest {
   final List<Process> started = new ArrayList<>();
 
   @BeforeAll
-  static void cgroupsAreWritable() {
-    String reason;
-    try {
-      Cgroups detected = Cgroups.detect();
-      try (JobCgroup probe = detected.create(uniqueId(), new Limits(64L << 20, 16, 100))) {
-        cgroups = detected;
-        return;
-      }
-    } catch (IOException | RuntimeException e) {
-      reason = "cgroups are not writable here, skipping: " + e;
-    }
-    System.out.println(reason);
-    assumeTrue(false, reason);
+  static void cgroupsAreWritable() throws IOException {
+    Availability availability = Cgroups.probe();
+    if (!availability.available()) System.out.println("skipping cgroup tests: " + availability.reason());
+    assumeTrue(availability.available(), availability.reason());
+    cgroups = Cgroups.detect();
   }
 
+  /** Ids unique to this JVM, so that the crash sweep below never touches anyone else's cgroups. */
   static String uniqueId() {
-    return "t" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
+    return idPrefix() + SEQ.incrementAndGet();
+  }
+
+  static String idPrefix() {
+    return "t" + ProcessHandle.current().pid() + "-";
   }
 
   @AfterEach
@@ -186,5 +184,21 @@ class CgroupEnforcementTest {
     job.close();
 
     assertThat(job.directories()).isNotEmpty().allSatisfy(dir -> assertThat(dir).doesNotExist());
+  }
+
+  @Test
+  void theCrashSweepKillsAndRemovesJobCgroupsLeftRunning() throws Exception {
+    JobCgroup left = job(new Limits(64L << 20, 16, 500));
+    start(left, "sleep 600", false);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !left.pids().isEmpty());
+    String prefix = "moat-" + idPrefix();
+
+    List<String> swept = switch (cgroups) {
+      case CgroupV1 v1 -> v1.removeLeftovers(prefix);
+      case CgroupV2 v2 -> v2.removeLeftovers(prefix);
+    };
+
+    assertThat(swept).containsExactly(left.name());
+    assertThat(left.directories()).allSatisfy(dir -> assertThat(dir).doesNotExist());
   }
 }

@@ -124,6 +124,17 @@ class CgroupV2DriverTest {
   }
 
   @Test
+  void leftoversOfACrashedAgentAreKilledAndRemovedAtStart() throws IOException {
+    driver.create("j1", LIMITS);
+    driver.create("j2", LIMITS);
+
+    assertThat(driver.removeLeftovers()).containsExactly("moat-j1", "moat-j2");
+
+    assertThat(own.resolve("moat-jobs")).isDirectoryNotContaining(Files::isDirectory);
+    assertThat(driver.removeLeftovers()).isEmpty();
+  }
+
+  @Test
   void aLimitTheKernelRefusesLeavesNoCgroupBehind() throws IOException {
     CgroupV2 refusing = new CgroupV2(own, new FakeKernel() {
       @Override
