@@ -10,7 +10,8 @@ import java.util.List;
  * A job's cgroup v2 directory. Kill writes {@code cgroup.kill} (Linux 5.14+), which SIGKILLs every
  * process in the cgroup atomically, forks in flight included; on older kernels it freezes the
  * cgroup ({@code cgroup.freeze}; v2 lets frozen processes die of SIGKILL) and kills pid by pid.
- * Either way it waits until {@code cgroup.events} says {@code populated 0}.
+ * and thaws it again. Either way it waits until {@code cgroup.events} says {@code populated 0}, and
+ * the cgroup can take the job's next step.
  *
  * <p>Thread-safe: all state is in the kernel.
  */
@@ -67,11 +68,17 @@ final class V2JobCgroup implements JobCgroup {
     if (Files.exists(killFile)) {
       CgroupFiles.write(killFile, "1");
     } else {
-      CgroupFiles.write(dir.resolve("cgroup.freeze"), "1");
-      CgroupFiles.await(() -> {
-        pids().forEach(PidSignal::kill);
-        return pids().isEmpty();
-      }, KILL_PATIENCE, "the processes of " + dir + " to die");
+      Path freeze = dir.resolve("cgroup.freeze");
+      CgroupFiles.write(freeze, "1");
+      try {
+        CgroupFiles.await(() -> {
+          pids().forEach(PidSignal::kill);
+          return pids().isEmpty();
+        }, KILL_PATIENCE, "the processes of " + dir + " to die");
+      } finally {
+        // The job may run another step in this cgroup; a frozen cgroup would freeze it on join.
+        CgroupFiles.write(freeze, "0");
+      }
     }
     CgroupFiles.await(() -> !populated(), KILL_PATIENCE, dir + " to become empty");
   }

@@ -173,6 +173,7 @@ class CgroupEnforcementTest {
     for (long pid : seen) {
       await().atMost(Duration.ofSeconds(5)).until(() -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
     }
+    assertThat(exitOf(start(job, "true", false))).as("the next step runs in the same cgroup").isZero();
   }
 
   @Test

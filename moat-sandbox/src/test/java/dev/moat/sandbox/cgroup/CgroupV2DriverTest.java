@@ -111,6 +111,18 @@ class CgroupV2DriverTest {
   }
 
   @Test
+  void withoutCgroupKillAnEmptyJobIsFrozenAndThawedAgain() throws IOException {
+    JobCgroup job = driver.create("j1", LIMITS);
+    Path dir = job.directories().getFirst();
+    Files.delete(dir.resolve("cgroup.kill"));
+
+    job.kill();
+
+    assertThat(read(dir.resolve("cgroup.freeze"))).isEqualTo("0");
+    assertThat(dir.resolve("cgroup.kill")).doesNotExist();
+  }
+
+  @Test
   void removeDeletesTheJobCgroupButKeepsTheSharedParent() throws IOException {
     JobCgroup job = driver.create("j1", LIMITS);
     JobCgroup other = driver.create("j2", LIMITS);
