@@ -18,7 +18,7 @@ import java.util.Map;
  * included and never followed (so a link in a checkout cannot make the agent chown a host file).
  * Stateless.
  */
-final class WorkspaceGrant {
+public final class WorkspaceGrant {
   private WorkspaceGrant() {}
 
   /**
@@ -26,7 +26,7 @@ final class WorkspaceGrant {
    *
    * @param chown whether to change owners (only possible, and only needed, when the agent is root)
    */
-  static void give(Path workspace, int uid, int gid, boolean chown) throws IOException {
+  public static void give(Path workspace, int uid, int gid, boolean chown) throws IOException {
     if (!Files.isDirectory(workspace, LinkOption.NOFOLLOW_LINKS)) {
       throw new IOException("workspace is not a directory: " + workspace);
     }
