@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>If the sink throws, the pump keeps draining (so the sandbox never blocks on a full pipe) and
  * discards the rest; {@link #rethrowFailure()} then reports the sink's exception. Thread-safe.
+ *
+ * <p>Public only so that the other tiers' packages ({@code oci}) share it; not part of the Sandbox API.
  */
 public final class OutputPump {
   private static final int BUFFER = 16 * 1024;

@@ -18,6 +18,8 @@ import java.util.concurrent.Future;
  * its sandboxes die with it.
  *
  * <p>Thread-safe; calls are serialised on the spawner thread.
+ *
+ * <p>Public only so that the other tiers' packages ({@code oci}) share it; not part of the Sandbox API.
  */
 public final class ProcessSpawner {
   private static final ExecutorService THREAD = Executors.newSingleThreadExecutor(

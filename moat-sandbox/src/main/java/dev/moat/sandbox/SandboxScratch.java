@@ -20,7 +20,9 @@ import java.util.stream.Stream;
  * the direct child exits and keeps only what was buffered; with a FIFO we read until every process
  * that holds the write end is gone, which is how an exec knows its whole sandbox ended.
  *
- * <p>Not thread-safe; owned by one {@link BwrapSandbox}.
+ * <p>Not thread-safe; owned by one sandbox (bwrap, or oci where it is also the runc bundle).
+ *
+ * <p>Public only so that the other tiers' packages ({@code oci}) share it; not part of the Sandbox API.
  */
 public final class SandboxScratch {
   static final Path MKFIFO = Path.of("/usr/bin/mkfifo");

@@ -17,6 +17,8 @@ import java.util.Map;
  * when the agent is root, every entry below it is owned by the sandbox's uid and gid, links
  * included and never followed (so a link in a checkout cannot make the agent chown a host file).
  * Stateless.
+ *
+ * <p>Public only so that the other tiers' packages ({@code oci}) share it; not part of the Sandbox API.
  */
 public final class WorkspaceGrant {
   private WorkspaceGrant() {}

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -40,6 +41,9 @@ final class RootfsCache {
       if (Files.isDirectory(dir)) return dir;
       Path partial = Files.createTempDirectory(root, ".unpack-");
       try {
+        // createTempDirectory makes 0700; the job's uid must be able to search its own "/".
+        // (tar sets the image's own mode if the archive has a "./" entry, as mmdebstrap's do.)
+        Files.setPosixFilePermissions(partial, PosixFilePermissions.fromString("rwxr-xr-x"));
         images.unpack(digest, partial);
         // runc bind-mounts the workspace here; the image has no such directory, and a read-only
         // root could not get one later.

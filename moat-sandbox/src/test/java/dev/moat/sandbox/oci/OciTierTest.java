@@ -111,6 +111,32 @@ class OciTierTest {
   }
 
   @Test
+  void aRunningStepIsConfinedToItsCgroupLimits() throws Exception {
+    String marker = HostProcesses.uniqueMarker();
+    CompletableFuture<ExecResult> running = CompletableFuture.supplyAsync(() -> {
+      try {
+        return oci.sandbox.exec(List.of("/bin/sleep", marker), OciFixture.BASIC_ENV, new OutputCapture(),
+            OciFixture.in(Duration.ofMinutes(1)));
+      } catch (IOException e) {
+        throw new RuntimeException(e);
+      }
+    });
+    await().atMost(Duration.ofSeconds(10)).until(() -> !HostProcesses.withArgument(marker).isEmpty());
+    long pid = HostProcesses.withArgument(marker).getFirst();
+    List<Path> cgroups = CgroupDirs.named(OciTier.CGROUP_PARENT, oci.sandbox.containerPrefix());
+
+    OciLimits limits = oci.settings.limits();
+    assertThat(cgroups).anySatisfy(dir -> assertThat(dir.resolve("pids.max")).hasContent(Long.toString(limits.pids())));
+    // v1 names the memory limit memory.limit_in_bytes, v2 memory.max; exactly one dir has it.
+    assertThat(cgroups).filteredOn(dir -> memoryLimit(dir) != null).hasSize(1)
+        .allSatisfy(dir -> assertThat(memoryLimit(dir)).hasContent(Long.toString(limits.memoryBytes())))
+        .allSatisfy(dir -> assertThat(Files.readString(dir.resolve("cgroup.procs"))).contains(Long.toString(pid)));
+
+    oci.sandbox.kill();
+    assertThat(running.get().outcome()).isEqualTo(Outcome.KILLED);
+  }
+
+  @Test
   void afterCloseNothingIsLeftOnTheHost() throws IOException {
     oci.sh("true");
     oci.sh("echo second");
@@ -122,6 +148,13 @@ class OciTierTest {
     assertThat(oci.containers()).isEmpty();
     assertThat(bundleDirs()).hasSize(before.size() - 1);
     assertThat(CgroupDirs.named(OciTier.CGROUP_PARENT, prefix)).isEmpty();
+  }
+
+  private static Path memoryLimit(Path cgroup) {
+    for (String name : List.of("memory.limit_in_bytes", "memory.max")) {
+      if (Files.exists(cgroup.resolve(name))) return cgroup.resolve(name);
+    }
+    return null;
   }
 
   private List<Path> bundleDirs() throws IOException {
