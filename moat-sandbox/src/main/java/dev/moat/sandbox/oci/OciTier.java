@@ -1,5 +1,7 @@
 package dev.moat.sandbox.oci;
 
+import dev.moat.sandbox.Availability;
+import dev.moat.sandbox.ExecResult;
 import dev.moat.sandbox.HostUser;
 import dev.moat.sandbox.Sandbox;
 import dev.moat.sandbox.SandboxScratch;
@@ -7,11 +9,18 @@ import dev.moat.sandbox.SandboxSpec;
 import dev.moat.sandbox.SandboxTier;
 import dev.moat.sandbox.WorkspaceGrant;
 import dev.moat.sandbox.image.ImageStore;
+import dev.moat.sandbox.image.TreeDeletion;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
@@ -84,7 +93,42 @@ public final class OciTier implements SandboxTier {
   }
 
   /** Ids of every container in Moat's runc state directory (for leftovers checks). */
-  public java.util.List<String> containers() throws IOException {
+  public List<String> containers() throws IOException {
     return runc.list();
+  }
+
+  /**
+   * Whether this host can run oci sandboxes of image {@code digest}: root, runc, the image, and a
+   * real container running {@code /bin/true} over a scratch workspace. Never throws; the reason
+   * says what is missing. The first probe of a digest unpacks it (seconds).
+   */
+  public static Availability probe(OciSettings settings, ImageStore images, String digest) {
+    if (!HostUser.current().isRoot()) return Availability.no("the oci tier needs root to run runc");
+    if (!Files.isExecutable(settings.runc())) return Availability.no("no " + settings.runc() + " (install runc)");
+    Path dir = null;
+    try {
+      OciTier tier = new OciTier(settings, images, digest);
+      dir = Files.createTempDirectory(settings.scratchRoot(), "moat-oci-probe-");
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+      Path workspace = Files.createDirectory(dir.resolve("workspace"));
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      try (Sandbox sandbox = tier.create(new SandboxSpec("probe", workspace))) {
+        ExecResult r = sandbox.exec(List.of("/bin/true"), Map.of(), out::write,
+            tier.clock.instant().plus(Duration.ofSeconds(30)));
+        return r.succeeded()
+            ? Availability.yes("runc works with image " + digest)
+            : Availability.no("runc failed (" + r + "): " + out.toString(StandardCharsets.UTF_8).strip());
+      }
+    } catch (IOException | RuntimeException e) {
+      return Availability.no("oci probe failed: " + e);
+    } finally {
+      if (dir != null) {
+        try {
+          TreeDeletion.delete(dir);
+        } catch (IOException e) {
+          LOG.warn("cannot delete oci probe directory {}", dir, e);
+        }
+      }
+    }
   }
 }
