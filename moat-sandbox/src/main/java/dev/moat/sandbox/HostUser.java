@@ -12,8 +12,8 @@ import java.util.List;
  * @param uid effective uid
  * @param gid effective gid
  */
-record HostUser(int uid, int gid) {
-  static HostUser current() {
+public record HostUser(int uid, int gid) {
+  public static HostUser current() {
     try {
       List<String> lines = Files.readAllLines(Path.of("/proc/self/status"));
       return new HostUser(effective(lines, "Uid:"), effective(lines, "Gid:"));
@@ -22,7 +22,7 @@ record HostUser(int uid, int gid) {
     }
   }
 
-  boolean isRoot() {
+  public boolean isRoot() {
     return uid == 0;
   }
 

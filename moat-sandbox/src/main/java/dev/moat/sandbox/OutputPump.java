@@ -15,8 +15,10 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>If the sink throws, the pump keeps draining (so the sandbox never blocks on a full pipe) and
  * discards the rest; {@link #rethrowFailure()} then reports the sink's exception. Thread-safe.
+ *
+ * <p>Public only so that the other tiers' packages ({@code oci}) share it; not part of the Sandbox API.
  */
-final class OutputPump {
+public final class OutputPump {
   private static final int BUFFER = 16 * 1024;
 
   private final Thread thread;
@@ -26,24 +28,24 @@ final class OutputPump {
     this.thread = Thread.ofPlatform().daemon().name(name).unstarted(() -> pump(in, sink));
   }
 
-  static OutputPump start(String name, InputStream in, OutputSink sink) {
+  public static OutputPump start(String name, InputStream in, OutputSink sink) {
     OutputPump pump = new OutputPump(name, in, sink);
     pump.thread.start();
     return pump;
   }
 
   /** Waits until the stream ended; false if it is still open after {@code timeout}. */
-  boolean awaitDrained(Duration timeout) throws InterruptedException {
+  public boolean awaitDrained(Duration timeout) throws InterruptedException {
     return thread.join(timeout);
   }
 
   /** Unblocks and ends a pump whose stream does not close (its channel closes on interrupt). */
-  void abandon() {
+  public void abandon() {
     thread.interrupt();
   }
 
   /** Throws what went wrong while reading or delivering output, if anything did. */
-  void rethrowFailure() throws IOException {
+  public void rethrowFailure() throws IOException {
     Throwable t = failure.get();
     if (t instanceof IOException io) throw new IOException("reading sandbox output failed", io);
     if (t != null) throw new IOException("output sink failed", t);

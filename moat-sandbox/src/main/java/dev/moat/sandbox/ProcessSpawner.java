@@ -18,8 +18,10 @@ import java.util.concurrent.Future;
  * its sandboxes die with it.
  *
  * <p>Thread-safe; calls are serialised on the spawner thread.
+ *
+ * <p>Public only so that the other tiers' packages ({@code oci}) share it; not part of the Sandbox API.
  */
-final class ProcessSpawner {
+public final class ProcessSpawner {
   private static final ExecutorService THREAD = Executors.newSingleThreadExecutor(
       task -> Thread.ofPlatform().name("moat-sandbox-spawner").daemon().unstarted(task));
 
@@ -29,7 +31,7 @@ final class ProcessSpawner {
    * Starts {@code builder} on the spawner thread. Waits uninterruptibly (a start takes
    * milliseconds, and abandoning it would leak the process) and restores the interrupt flag.
    */
-  static Process start(ProcessBuilder builder) throws IOException {
+  public static Process start(ProcessBuilder builder) throws IOException {
     Future<Process> started = THREAD.submit(builder::start);
     boolean interrupted = false;
     try {

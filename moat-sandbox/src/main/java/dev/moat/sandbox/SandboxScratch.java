@@ -20,9 +20,11 @@ import java.util.stream.Stream;
  * the direct child exits and keeps only what was buffered; with a FIFO we read until every process
  * that holds the write end is gone, which is how an exec knows its whole sandbox ended.
  *
- * <p>Not thread-safe; owned by one {@link BwrapSandbox}.
+ * <p>Not thread-safe; owned by one sandbox (bwrap, or oci where it is also the runc bundle).
+ *
+ * <p>Public only so that the other tiers' packages ({@code oci}) share it; not part of the Sandbox API.
  */
-final class SandboxScratch {
+public final class SandboxScratch {
   static final Path MKFIFO = Path.of("/usr/bin/mkfifo");
 
   private final Path dir;
@@ -31,7 +33,7 @@ final class SandboxScratch {
     this.dir = dir;
   }
 
-  static SandboxScratch create(Path root, String id, int uid, int gid, String hostname) throws IOException {
+  public static SandboxScratch create(Path root, String id, int uid, int gid, String hostname) throws IOException {
     Path dir = Files.createTempDirectory(root, "moat-bwrap-" + id + "-");
     SandboxScratch scratch = new SandboxScratch(dir);
     try {
@@ -51,16 +53,16 @@ final class SandboxScratch {
     }
   }
 
-  Path etcDir() {
+  public Path etcDir() {
     return dir;
   }
 
-  Path outputFifo() {
+  public Path outputFifo() {
     return dir.resolve("output.fifo");
   }
 
   /** Removes the directory and everything in it. Idempotent. */
-  void delete() throws IOException {
+  public void delete() throws IOException {
     if (!Files.exists(dir)) return;
     try (Stream<Path> paths = Files.walk(dir)) {
       for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);

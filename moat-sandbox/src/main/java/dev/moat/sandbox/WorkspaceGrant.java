@@ -17,8 +17,10 @@ import java.util.Map;
  * when the agent is root, every entry below it is owned by the sandbox's uid and gid, links
  * included and never followed (so a link in a checkout cannot make the agent chown a host file).
  * Stateless.
+ *
+ * <p>Public only so that the other tiers' packages ({@code oci}) share it; not part of the Sandbox API.
  */
-final class WorkspaceGrant {
+public final class WorkspaceGrant {
   private WorkspaceGrant() {}
 
   /**
@@ -26,7 +28,7 @@ final class WorkspaceGrant {
    *
    * @param chown whether to change owners (only possible, and only needed, when the agent is root)
    */
-  static void give(Path workspace, int uid, int gid, boolean chown) throws IOException {
+  public static void give(Path workspace, int uid, int gid, boolean chown) throws IOException {
     if (!Files.isDirectory(workspace, LinkOption.NOFOLLOW_LINKS)) {
       throw new IOException("workspace is not a directory: " + workspace);
     }

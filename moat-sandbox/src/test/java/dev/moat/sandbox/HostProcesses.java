@@ -14,16 +14,16 @@ import java.util.concurrent.ThreadLocalRandom;
  * Finds processes from the host's point of view, where sandbox pids differ from the ones the job
  * sees: by a unique argument in /proc/PID/cmdline. Zombies (empty cmdline) are not listed.
  */
-final class HostProcesses {
+public final class HostProcesses {
   private HostProcesses() {}
 
   /** A sleep duration nobody else uses, to mark a test's processes. */
-  static String uniqueMarker() {
+  public static String uniqueMarker() {
     return Long.toString(1_000_000 + ThreadLocalRandom.current().nextLong(8_000_000_000L));
   }
 
   /** Host pids of live processes that have {@code argument} as one of their arguments. */
-  static List<Long> withArgument(String argument) {
+  public static List<Long> withArgument(String argument) {
     List<Long> pids = new ArrayList<>();
     try (DirectoryStream<Path> proc = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
       for (Path dir : proc) {

@@ -4,7 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /** An {@link OutputSink} that keeps everything; readable from any thread while it fills. */
-final class OutputCapture implements OutputSink {
+public final class OutputCapture implements OutputSink {
   private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 
   @Override
@@ -12,7 +12,7 @@ final class OutputCapture implements OutputSink {
     bytes.write(buffer, offset, length); // ByteArrayOutputStream is synchronized
   }
 
-  String text() {
+  public String text() {
     return bytes.toString(StandardCharsets.UTF_8);
   }
 

@@ -1,0 +1,145 @@
+package dev.moat.sandbox.oci;
+
+import dev.moat.sandbox.ExecResult;
+import dev.moat.sandbox.ExecResult.Outcome;
+import dev.moat.sandbox.OutputSink;
+import dev.moat.sandbox.Sandbox;
+import dev.moat.sandbox.SandboxScratch;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A job's oci sandbox: every {@link #exec} runs a fresh runc container (id
+ * {@code <prefix>-<n>}) over the same read-only image and the same workspace, so only the
+ * workspace carries state between steps. The sandbox's scratch directory is the runc bundle:
+ * {@code config.json} (rewritten per exec, mode 0600), the generated {@code passwd}, {@code group}
+ * and {@code hosts}, and the output FIFO.
+ *
+ * <p>Kill, timeout and interrupt behave as in the bwrap tier: kill ends the running container and
+ * every later exec returns KILLED; a timeout or interrupt ends only that exec.
+ *
+ * <p>Thread-safety: as {@link Sandbox}; a {@link ReentrantLock} guards the running exec and the
+ * killed flag and is held while a container starts, so a kill either sees it or the exec sees the
+ * kill.
+ */
+final class OciSandbox implements Sandbox {
+  private static final ExecResult KILLED = new ExecResult(Outcome.KILLED, -1);
+
+  private final String prefix;
+  private final Runc runc;
+  private final StepTemplate template;
+  private final SandboxScratch scratch;
+  private final InstantSource clock;
+  private final ReentrantLock lock = new ReentrantLock();
+  private int execs;
+  private OciRun running;
+  private boolean killed;
+  private boolean closed;
+
+  /** What every step's container shares; the command and environment are added per exec. */
+  record StepTemplate(Path rootfs, Path workspace, String hostname, int uid, int gid, String cgroupParent,
+      OciLimits limits) {
+    StepContainer step(List<String> argv, Map<String, String> env, Path etcDir, String containerId) {
+      return new StepContainer(argv, env, rootfs, workspace, etcDir, hostname, uid, gid, null,
+          cgroupParent + "/" + containerId, limits);
+    }
+  }
+
+  OciSandbox(String prefix, Runc runc, StepTemplate template, SandboxScratch scratch, InstantSource clock) {
+    this.prefix = prefix;
+    this.runc = runc;
+    this.template = template;
+    this.scratch = scratch;
+    this.clock = clock;
+  }
+
+  @Override
+  public ExecResult exec(List<String> argv, Map<String, String> env, OutputSink output, Instant deadline)
+      throws IOException {
+    Objects.requireNonNull(output, "output");
+    Objects.requireNonNull(deadline, "deadline");
+    OciRun run;
+    lock.lock();
+    try {
+      if (killed) return KILLED;
+      if (!deadline.isAfter(clock.instant())) return new ExecResult(Outcome.TIMED_OUT, -1);
+      String id = prefix + "-" + (++execs);
+      writeConfig(template.step(argv, env, scratch.etcDir(), id));
+      run = OciRun.start(runc, scratch.etcDir(), id, scratch.outputFifo(), output);
+      running = run;
+    } finally {
+      lock.unlock();
+    }
+    try {
+      return run.await(deadline, clock);
+    } finally {
+      lock.lock();
+      try {
+        running = null;
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  private void writeConfig(StepContainer step) throws IOException {
+    Path tmp = scratch.etcDir().resolve("config.json.tmp");
+    Files.deleteIfExists(tmp);
+    Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(tmp, step.config().toJson());
+    Files.move(tmp, scratch.etcDir().resolve("config.json"), StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  @Override
+  public void kill() {
+    OciRun run;
+    lock.lock();
+    try {
+      killed = true;
+      run = running;
+    } finally {
+      lock.unlock();
+    }
+    if (run != null) run.terminate(Outcome.KILLED);
+  }
+
+  /** Kills what runs; the exec thread removes its container, so close only waits and cleans up. */
+  @Override
+  public void close() {
+    kill();
+    lock.lock();
+    try {
+      if (closed) return;
+      closed = true;
+      for (int n = 1; n <= execs; n++) {
+        String id = prefix + "-" + n;
+        if (runc.exists(id)) runc.delete(id); // only after a crash of the exec thread
+      }
+      scratch.delete();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot clean up oci sandbox " + prefix, e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Container ids of this sandbox are this prefix, a dash and the exec's number. */
+  String containerPrefix() {
+    return prefix;
+  }
+
+  @Override
+  public String toString() {
+    return "OciSandbox[" + prefix + "]";
+  }
+}

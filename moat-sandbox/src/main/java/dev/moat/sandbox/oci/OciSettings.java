@@ -1,0 +1,36 @@
+package dev.moat.sandbox.oci;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * How the {@link OciTier} runs containers on this host.
+ *
+ * @param uid the uid container processes run as; never 0 (default 65500, as the bwrap tier)
+ * @param gid their gid; never 0
+ * @param runc the runc binary
+ * @param runcRoot runc's state directory ({@code --root}); Moat's own, so that {@code runc list}
+ *     with it shows only Moat's containers and leftovers after a crash are easy to find
+ * @param scratchRoot where each sandbox gets its bundle directory
+ * @param rootfsRoot where unpacked images are cached, one read-only tree per digest
+ * @param limits the caps of every container
+ */
+public record OciSettings(int uid, int gid, Path runc, Path runcRoot, Path scratchRoot, Path rootfsRoot,
+    OciLimits limits) {
+  public static final int DEFAULT_JOB_ID = 65500;
+
+  public OciSettings {
+    if (uid <= 0 || gid <= 0) throw new IllegalArgumentException("containers never run as root: " + uid + ":" + gid);
+    for (Path p : new Path[] {runc, runcRoot, scratchRoot, rootfsRoot}) {
+      Objects.requireNonNull(p, "path");
+      if (!p.isAbsolute()) throw new IllegalArgumentException("path must be absolute: " + p);
+    }
+    Objects.requireNonNull(limits, "limits");
+  }
+
+  /** uid/gid 65500, {@code /usr/sbin/runc}, state in {@code /run/moat/runc}, the given directories. */
+  public static OciSettings defaults(Path scratchRoot, Path rootfsRoot) {
+    return new OciSettings(DEFAULT_JOB_ID, DEFAULT_JOB_ID, Path.of("/usr/sbin/runc"), Path.of("/run/moat/runc"),
+        scratchRoot.toAbsolutePath(), rootfsRoot.toAbsolutePath(), OciLimits.defaults());
+  }
+}
