@@ -48,7 +48,7 @@ final class Scratch implements AutoCloseable {
    */
   BwrapSettings bwrapSettings() throws IOException {
     BwrapSettings defaults = BwrapSettings.defaults();
-    return new BwrapSettings(defaults.uid(), defaults.gid(), dir("sandboxes"));
+    return defaults.withScratchRoot(dir("sandboxes"));
   }
 
   @Override

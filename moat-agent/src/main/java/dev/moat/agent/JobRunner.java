@@ -95,8 +95,15 @@ final class JobRunner implements Runnable {
       logs.line("==> step " + (i + 1) + "/" + steps.size() + ": " + step.name());
       ExecResult r = sandbox.get().exec(List.of("/bin/sh", "-e", "-c", step.run()), env(), logs::write, deadline);
       String which = "step " + (i + 1) + " (" + step.name() + ")";
+      if (r.limitsHit().contains(ExecResult.LimitHit.PIDS)) {
+        logs.line("==> " + which + " hit the job's process limit: a fork or thread was refused");
+      }
       switch (r.outcome()) {
         case EXITED -> {
+          if (r.exitCode() != 0 && r.limitsHit().contains(ExecResult.LimitHit.MEMORY)) {
+            logs.line("==> " + which + " ran out of memory: the kernel killed a process at the job's memory limit");
+            return new JobResult("failed", r.exitCode(), which + " ran out of memory (exit " + r.exitCode() + ")");
+          }
           if (r.exitCode() != 0) {
             logs.line("==> " + which + " failed with exit code " + r.exitCode());
             return new JobResult("failed", r.exitCode(), which + " exited with " + r.exitCode());

@@ -1,6 +1,7 @@
 package dev.moat.sandbox;
 
 import dev.moat.sandbox.ExecResult.Outcome;
+import dev.moat.sandbox.cgroup.JobCgroup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -27,6 +28,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * timeout ends only that exec. Interrupting the thread blocked in exec also ends only that exec: it
  * returns KILLED with the interrupt flag set, and the sandbox stays usable.
  *
+ * <p>With a job cgroup, every exec is started through its join prefix, so all steps share the job's
+ * limits; the result names the limits that were enforced during the exec; a kill or timeout empties
+ * the cgroup as a backstop to the pid namespace; and close removes it.
+ *
  * <p>Thread-safety: as {@link Sandbox}. A {@link ReentrantLock} guards the running exec and the
  * killed flag; it is held while a process starts, so a kill either sees the new process or the
  * exec sees the kill.
@@ -39,6 +44,7 @@ final class BwrapSandbox implements Sandbox {
   private final HostLayout host;
   private final Path workspace;
   private final SandboxScratch scratch;
+  private final JobCgroup cgroup;
   private final InstantSource clock;
   private final ReentrantLock lock = new ReentrantLock();
   private BwrapRun running;
@@ -46,12 +52,13 @@ final class BwrapSandbox implements Sandbox {
   private boolean closed;
 
   BwrapSandbox(SandboxSpec spec, BwrapCommand.SandboxUser user, HostLayout host, Path workspace,
-      SandboxScratch scratch, InstantSource clock) {
+      SandboxScratch scratch, JobCgroup cgroup, InstantSource clock) {
     this.spec = spec;
     this.user = user;
     this.host = host;
     this.workspace = workspace;
     this.scratch = scratch;
+    this.cgroup = cgroup;
     this.clock = clock;
   }
 
@@ -61,18 +68,22 @@ final class BwrapSandbox implements Sandbox {
     Objects.requireNonNull(output, "output");
     Objects.requireNonNull(deadline, "deadline");
     BwrapCommand command = new BwrapCommand(user, host, workspace, scratch.etcDir(), hostname(), env, argv);
+    List<String> hostArgv = cgroup == null ? command.argv() : cgroup.join().wrap(command.argv());
+    LimitCounters before = counters();
     BwrapRun run;
     lock.lock();
     try {
       if (killed) return KILLED;
       if (!deadline.isAfter(clock.instant())) return new ExecResult(Outcome.TIMED_OUT, -1);
-      run = BwrapRun.start(command.argv(), scratch.outputFifo(), output, "moat-bwrap-output-" + spec.id());
+      run = BwrapRun.start(hostArgv, scratch.outputFifo(), output, "moat-bwrap-output-" + spec.id());
       running = run;
     } finally {
       lock.unlock();
     }
     try {
-      return run.await(deadline, clock);
+      ExecResult result = run.await(deadline, clock);
+      if (result.outcome() != Outcome.EXITED) emptyCgroup();
+      return before == null ? result : result.withLimitsHit(counters().since(before));
     } finally {
       lock.lock();
       try {
@@ -94,6 +105,22 @@ final class BwrapSandbox implements Sandbox {
       lock.unlock();
     }
     if (run != null) run.terminate(Outcome.KILLED);
+    emptyCgroup();
+  }
+
+  /** The cgroup's counters, or null without a cgroup. */
+  private LimitCounters counters() throws IOException {
+    return cgroup == null ? null : LimitCounters.of(cgroup.stats());
+  }
+
+  /** Kills whatever of the job escaped its pid namespace's reach (nothing should). */
+  private void emptyCgroup() {
+    if (cgroup == null) return;
+    try {
+      cgroup.kill();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot empty the cgroup of sandbox " + spec.id(), e);
+    }
   }
 
   @Override
@@ -103,9 +130,21 @@ final class BwrapSandbox implements Sandbox {
     try {
       if (closed) return;
       closed = true;
-      scratch.delete();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot delete scratch of sandbox " + spec.id(), e);
+      IOException failure = null;
+      try {
+        scratch.delete();
+      } catch (IOException e) {
+        failure = e;
+      }
+      if (cgroup != null) {
+        try {
+          cgroup.close();
+        } catch (IOException e) {
+          if (failure == null) failure = e;
+          else failure.addSuppressed(e);
+        }
+      }
+      if (failure != null) throw new UncheckedIOException("cannot clean up sandbox " + spec.id(), failure);
     } finally {
       lock.unlock();
     }

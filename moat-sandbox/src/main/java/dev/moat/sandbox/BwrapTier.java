@@ -1,5 +1,7 @@
 package dev.moat.sandbox;
 
+import dev.moat.sandbox.cgroup.Cgroups;
+import dev.moat.sandbox.cgroup.JobCgroup;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,9 +11,12 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * {@code no_new_privs}, over a read-only view of the host's {@code /usr} and a few public
  * {@code /etc} entries, with private {@code /proc}, {@code /dev}, {@code /tmp}, {@code /run}, no
  * network but loopback, and the job's workspace read-write at {@link SandboxSpec#WORKSPACE}. See
- * {@link BwrapCommand} for the exact command line. No seccomp filter and no cgroup limits yet.
+ * {@link BwrapCommand} for the exact command line. With {@link BwrapSettings#limits()}, each
+ * sandbox gets one job cgroup ({@link Cgroups}) for all of its steps, joined before bwrap starts.
  *
  * <p>Requirements: {@code /usr/bin/bwrap} (not setuid) with unprivileged user namespaces enabled,
  * {@code /usr/bin/setpriv} when the agent is root, and {@code /usr/bin/mkfifo}; {@link #probe}
@@ -39,6 +45,7 @@ public final class BwrapTier implements SandboxTier {
   private final BwrapCommand.SandboxUser user;
   private final HostLayout host;
   private final InstantSource clock;
+  private final Optional<Cgroups> cgroups;
 
   /** A tier with the system clock. */
   public BwrapTier(BwrapSettings settings) {
@@ -50,6 +57,7 @@ public final class BwrapTier implements SandboxTier {
    *
    * @throws IllegalArgumentException if the agent is not root and {@code settings} names another uid
    *     or gid than its own (only root can switch users)
+   * @throws IllegalStateException if {@code settings} has limits and this host can't make job cgroups
    */
   public BwrapTier(BwrapSettings settings, InstantSource clock) {
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -61,6 +69,15 @@ public final class BwrapTier implements SandboxTier {
     }
     this.user = new BwrapCommand.SandboxUser(settings.uid(), settings.gid(), me.isRoot());
     this.host = HostLayout.scan();
+    this.cgroups = settings.limits().map(_ -> detectCgroups());
+  }
+
+  private static Cgroups detectCgroups() {
+    try {
+      return Cgroups.detect();
+    } catch (IOException e) {
+      throw new IllegalStateException("jobs have limits but job cgroups can't be made here: " + e.getMessage(), e);
+    }
   }
 
   @Override
@@ -78,8 +95,35 @@ public final class BwrapTier implements SandboxTier {
     WorkspaceGrant.give(workspace, user.uid(), user.gid(), user.switchFromRoot());
     SandboxScratch scratch = SandboxScratch.create(
         settings.scratchRoot(), spec.id(), user.uid(), user.gid(), "moat-" + spec.id());
-    LOG.debug("bwrap sandbox created: id={} workspace={} uid={}", spec.id(), workspace, user.uid());
-    return new BwrapSandbox(spec, user, host, workspace, scratch, clock);
+    JobCgroup cgroup;
+    try {
+      cgroup = cgroups.isEmpty() ? null : cgroups.get().create(cgroupId(spec), settings.limits().orElseThrow());
+    } catch (IOException | RuntimeException e) {
+      try {
+        scratch.delete();
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+    LOG.debug("bwrap sandbox created: id={} workspace={} uid={} cgroup={}", spec.id(), workspace, user.uid(),
+        cgroup == null ? "none" : cgroup.name());
+    return new BwrapSandbox(spec, user, host, workspace, scratch, cgroup, clock);
+  }
+
+  /** Unique even when two sandboxes share a spec id (tests do): the cgroup outlives a racing close. */
+  private static String cgroupId(SandboxSpec spec) {
+    String id = spec.id().length() > 32 ? spec.id().substring(0, 32) : spec.id();
+    return id + "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(2);
+  }
+
+  /**
+   * Kills and removes the job cgroups that a crashed agent left; call once at agent start. Assumes
+   * one agent per host ({@link Cgroups#removeLeftovers()}).
+   */
+  @Override
+  public List<String> removeLeftovers() throws IOException {
+    return cgroups.isEmpty() ? List.of() : cgroups.get().removeLeftovers();
   }
 
   /**

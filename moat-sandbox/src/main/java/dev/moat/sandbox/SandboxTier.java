@@ -1,6 +1,7 @@
 package dev.moat.sandbox;
 
 import java.io.IOException;
+import java.util.List;
 
 /**
  * A way to isolate jobs (bwrap today; runc and microVMs later). A tier creates one {@link Sandbox}
@@ -15,4 +16,14 @@ public interface SandboxTier {
    * job's source. After this returns, the workspace belongs to the sandbox's uid.
    */
   Sandbox create(SandboxSpec spec) throws IOException;
+
+  /**
+   * Removes what sandboxes of a crashed agent left on the host (cgroups, containers, network
+   * namespaces); call once at agent start, before any job. Assumes one agent per host.
+   *
+   * @return names of what was removed, for the log
+   */
+  default List<String> removeLeftovers() throws IOException {
+    return List.of();
+  }
 }

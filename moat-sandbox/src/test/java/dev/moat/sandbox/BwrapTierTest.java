@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Stream;
@@ -25,8 +26,7 @@ class BwrapTierTest {
 
   @Test
   void theProbeFailsClearlyWhenTheScratchDirectoryIsMissing() {
-    BwrapSettings settings = new BwrapSettings(
-        BwrapSettings.defaults().uid(), BwrapSettings.defaults().gid(), tempDir.resolve("missing"));
+    BwrapSettings settings = BwrapSettings.defaults().withScratchRoot(tempDir.resolve("missing"));
 
     Availability availability = BwrapTier.probe(settings);
 
@@ -50,9 +50,9 @@ class BwrapTierTest {
 
   @Test
   void settingsNeverNameRoot() {
-    assertThatThrownBy(() -> new BwrapSettings(0, 65500, tempDir)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new BwrapSettings(65500, 0, tempDir)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new BwrapSettings(65500, 65500, Path.of("relative"))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new BwrapSettings(0, 65500, tempDir, Optional.empty())).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new BwrapSettings(65500, 0, tempDir, Optional.empty())).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new BwrapSettings(65500, 65500, Path.of("relative"), Optional.empty())).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -71,7 +71,7 @@ class BwrapTierTest {
     Files.setPosixFilePermissions(tempDir, PosixFilePermissions.fromString("rwx--x--x"));
     Path scratchRoot = Files.createDirectory(tempDir.resolve("scratch"));
     BwrapSettings defaults = BwrapSettings.defaults();
-    BwrapTier tier = new BwrapTier(new BwrapSettings(defaults.uid(), defaults.gid(), scratchRoot));
+    BwrapTier tier = new BwrapTier(defaults.withScratchRoot(scratchRoot));
     Sandbox sandbox = tier.create(new SandboxSpec("j1", Files.createDirectory(tempDir.resolve("ws"))));
     assertThat(list(scratchRoot)).hasSize(1);
 
