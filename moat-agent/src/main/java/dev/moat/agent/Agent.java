@@ -94,7 +94,7 @@ public final class Agent implements AutoCloseable {
     boolean warned = false;
     while (!closed) {
       try {
-        PollResponse res = server.poll(new PollRequest(config.capacity(), List.copyOf(running.keySet())), config.pollWait());
+        PollResponse res = server.poll(new PollRequest(config.capacity(), List.copyOf(running.keySet()), config.image().orElse(null)), config.pollWait());
         if (warned) LOG.info("server reachable again");
         backoff = 50;
         warned = false;
@@ -102,7 +102,7 @@ public final class Agent implements AutoCloseable {
           JobRunner job = running.get(id);
           if (job != null) job.stop();
         });
-        res.assignments().forEach(a -> launch(new JobRunner(a, server, tier, workspaces)));
+        res.assignments().forEach(a -> launch(new JobRunner(a, server, tier, workspaces, config.image())));
       } catch (IOException e) {
         if (closed) return;
         if (!warned) LOG.atWarn().addKeyValue("error", e.getMessage()).log("server unreachable; retrying");

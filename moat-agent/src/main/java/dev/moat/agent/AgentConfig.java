@@ -1,5 +1,6 @@
 package dev.moat.agent;
 
+import dev.moat.common.wire.ImageNames;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +19,8 @@ import java.util.Optional;
  * @param capacity jobs run at once
  * @param registrationToken a one-time token, needed only when the agent has no credential yet
  * @param pollWait how long the server may hold a poll
+ * @param image the name of the image the agent's sandboxes run (oci pools); the server hands the
+ *     agent only jobs that name no image or this one. Empty for pools over the host's {@code /usr}
  */
 public record AgentConfig(
     URI server,
@@ -27,7 +30,8 @@ public record AgentConfig(
     List<String> labels,
     int capacity,
     Optional<String> registrationToken,
-    Duration pollWait) {
+    Duration pollWait,
+    Optional<String> image) {
   public AgentConfig {
     Objects.requireNonNull(server, "server");
     Objects.requireNonNull(dataDir, "dataDir");
@@ -36,6 +40,13 @@ public record AgentConfig(
     labels = List.copyOf(labels);
     if (capacity < 1 || capacity > 64) throw new IllegalArgumentException("capacity must be 1..64");
     Objects.requireNonNull(registrationToken, "registrationToken");
+    image.ifPresent(ImageNames::check);
+  }
+
+  /** An agent whose pool runs no image. */
+  public AgentConfig(URI server, Path dataDir, Path workRoot, String name, List<String> labels, int capacity,
+      Optional<String> registrationToken, Duration pollWait) {
+    this(server, dataDir, workRoot, name, labels, capacity, registrationToken, pollWait, Optional.empty());
   }
 
   /**

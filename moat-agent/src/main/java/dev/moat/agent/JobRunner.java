@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -36,8 +37,11 @@ final class JobRunner implements Runnable {
   private final AtomicBoolean stopped = new AtomicBoolean();
   private final AtomicReference<Sandbox> sandbox = new AtomicReference<>();
 
-  JobRunner(JobAssignment job, ServerClient server, SandboxTier tier, Workspaces workspaces) {
+  private final Optional<String> image;
+
+  JobRunner(JobAssignment job, ServerClient server, SandboxTier tier, Workspaces workspaces, Optional<String> image) {
     this.job = job;
+    this.image = image;
     this.server = server;
     this.tier = tier;
     this.workspaces = workspaces;
@@ -83,6 +87,12 @@ final class JobRunner implements Runnable {
   }
 
   private JobResult execute(Path workspace, LogShipper logs) throws IOException {
+    if (job.image() != null && !image.equals(Optional.of(job.image()))) {
+      // The server matches images; this is the agent's own check that a pool never runs another.
+      String offered = image.map(i -> "only image " + i).orElse("no image (its sandboxes run over the host's /usr)");
+      logs.line("moat: this pool runs " + offered + "; the job asks for image " + job.image());
+      return new JobResult("failed", null, "image " + job.image() + " is not allowed on this pool");
+    }
     try (var source = server.source(job.jobId())) {
       new TarExtractor(workspace, MAX_SOURCE_BYTES, 200_000).extract(source);
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.moat.common.wire.JobAssignment;
+import dev.moat.common.wire.PollRequest;
 import dev.moat.common.wire.JobResult;
 import dev.moat.common.wire.LogBatch;
 import dev.moat.common.wire.LogChunk;
@@ -50,6 +51,20 @@ class AgentProtocolTest {
     String token = server.registrationToken("default");
     assertThat(FakeAgent.register(server.url(), token, List.of("linux")).status()).isEqualTo(201);
     assertThat(FakeAgent.register(server.url(), token, List.of("linux")).status()).isEqualTo(401);
+  }
+
+  @Test
+  void aJobThatNamesAnImageGoesOnlyToAnAgentWhosePoolRunsIt() throws Exception {
+    git.workflow("on: push\njobs: {a: {runs-on: [linux], image: debian-bookworm, steps: [{run: 'true'}]}}\n").commit("c");
+    git.push();
+    var host = FakeAgent.registered(server, List.of("linux"));
+    var otherImage = FakeAgent.registered(server, List.of("linux"));
+    var bookworm = FakeAgent.registered(server, List.of("linux"));
+
+    assertThat(host.poll(1, List.of()).assignments()).isEmpty();
+    assertThat(otherImage.poll(new PollRequest(1, List.of(), "debian-trixie")).assignments()).isEmpty();
+    var got = bookworm.poll(new PollRequest(1, List.of(), "debian-bookworm")).assignments();
+    assertThat(got).singleElement().satisfies(a -> assertThat(a.image()).isEqualTo("debian-bookworm"));
   }
 
   @Test

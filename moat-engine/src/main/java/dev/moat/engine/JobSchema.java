@@ -1,5 +1,6 @@
 package dev.moat.engine;
 
+import dev.moat.common.wire.ImageNames;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,7 +15,7 @@ import org.snakeyaml.engine.v2.nodes.Node;
  * jobs and form no cycle is checked by {@link WorkflowSchema} once every job is known. Stateless.
  */
 final class JobSchema {
-  static final List<String> JOB_KEYS = List.of("name", "runs-on", "needs", "env", "timeout", "steps");
+  static final List<String> JOB_KEYS = List.of("name", "runs-on", "image", "needs", "env", "timeout", "steps");
   static final List<String> STEP_KEYS = List.of("name", "run");
   static final int MAX_ID_LENGTH = 64;
   static final int MAX_STEP_NAME = 60;
@@ -31,10 +32,11 @@ final class JobSchema {
       List<YamlValues.Item> needs,
       Map<String, String> env,
       Duration timeout,
-      List<StepSpec> steps) {
+      List<StepSpec> steps,
+      Optional<String> image) {
     JobSpec toSpec() {
       return new JobSpec(id, name, runsOn, needs.stream().map(YamlValues.Item::value).toList(), env,
-          timeout, steps);
+          timeout, steps, image);
     }
   }
 
@@ -68,7 +70,7 @@ final class JobSchema {
     String path = "jobs." + id;
     Optional<YamlMapping> found = YamlValues.mapping(entry.value(), path, problems);
     if (found.isEmpty()) {
-      return new Draft(id, id, List.of(), List.of(), workflowEnv, JobTimeout.DEFAULT, List.of());
+      return new Draft(id, id, List.of(), List.of(), workflowEnv, JobTimeout.DEFAULT, List.of(), Optional.empty());
     }
     YamlMapping job = found.get();
     job.allowOnly(JOB_KEYS, path, problems);
@@ -89,7 +91,8 @@ final class JobSchema {
     List<StepSpec> steps = job.required("steps", path, problems)
         .map(e -> steps(e.value(), path + ".steps", problems))
         .orElse(List.of());
-    return new Draft(id, name, runsOn, needs, env, timeout, steps);
+    Optional<String> image = job.get("image").flatMap(e -> image(e.value(), path + ".image", problems));
+    return new Draft(id, name, runsOn, needs, env, timeout, steps, image);
   }
 
   private static List<String> labels(Node node, String path, ProblemList problems) {
@@ -102,6 +105,16 @@ final class JobSchema {
       }
     }
     return labels;
+  }
+
+  private static Optional<String> image(Node node, String path, ProblemList problems) {
+    Optional<String> name = YamlValues.string(node, path, problems);
+    if (name.isPresent() && !ImageNames.valid(name.get())) {
+      problems.add(node, "'" + path + "': '" + name.get() + "' is not an image name: use lower-case letters, digits, "
+          + "'.', '_' and '-', at most 64, starting with a letter or digit");
+      return Optional.empty();
+    }
+    return name;
   }
 
   private static Optional<Duration> timeout(Node node, String path, ProblemList problems) {

@@ -1,9 +1,11 @@
 package dev.moat.engine;
 
+import dev.moat.common.wire.ImageNames;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One job of a workflow.
@@ -15,6 +17,8 @@ import java.util.Objects;
  * @param env the job's environment, already merged over the workflow's
  * @param timeout wall-time limit for the whole job (default 60 minutes, at most 24 hours)
  * @param steps at least one step
+ * @param image the image the job asks to run in ({@code image:}); only a pool that runs it may take
+ *     the job. Empty: the pool's own
  */
 public record JobSpec(
     String id,
@@ -23,7 +27,8 @@ public record JobSpec(
     List<String> needs,
     Map<String, String> env,
     Duration timeout,
-    List<StepSpec> steps) {
+    List<StepSpec> steps,
+    Optional<String> image) {
   public JobSpec {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(name, "name");
@@ -34,5 +39,6 @@ public record JobSpec(
     steps = List.copyOf(steps);
     if (steps.isEmpty()) throw new IllegalArgumentException("job " + id + " has no steps");
     if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("timeout must be positive");
+    image.ifPresent(ImageNames::check);
   }
 }

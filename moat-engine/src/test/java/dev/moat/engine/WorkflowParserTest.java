@@ -29,6 +29,7 @@ class WorkflowParserTest {
           build:
             name: Build it
             runs-on: [linux, x64]
+            image: debian-bookworm
             env:
               GREETING: hi
               ONLY_BUILD: "1"
@@ -64,13 +65,15 @@ class WorkflowParserTest {
         Map.of("GREETING", "hi", "VERSION", "1.10", "DEBUG", "true", "EMPTY", "", "ONLY_BUILD", "1"),
         Duration.ofMinutes(15),
         List.of(new StepSpec("./gradlew build", "./gradlew build\necho done\n"),
-            new StepSpec("upload", "./upload.sh"))));
+            new StepSpec("upload", "./upload.sh")),
+        Optional.of("debian-bookworm")));
     JobSpec test = workflow.jobs().get(1);
     assertThat(test.name()).isEqualTo("test");
     assertThat(test.runsOn()).containsExactly("linux");
     assertThat(test.needs()).containsExactly("build");
     assertThat(test.timeout()).isEqualTo(Duration.ofMinutes(60));
     assertThat(test.env()).isEqualTo(workflow.env());
+    assertThat(test.image()).isEmpty();
     JobSpec deploy = workflow.jobs().get(2);
     assertThat(deploy.needs()).containsExactly("build", "test");
     assertThat(deploy.runsOn()).isEmpty();
@@ -128,8 +131,15 @@ class WorkflowParserTest {
 
   @Test
   void rejectsUnknownJobKeyWithPosition() {
-    assertThat(problems(jobWith("image: debian", "steps: [{run: make}]"))).containsExactly(
-        "ci.yml:4:5: unknown key 'image' in 'jobs.a'; allowed: name, runs-on, needs, env, timeout, steps");
+    assertThat(problems(jobWith("container: debian", "steps: [{run: make}]"))).containsExactly(
+        "ci.yml:4:5: unknown key 'container' in 'jobs.a'; allowed: name, runs-on, image, needs, env, timeout, steps");
+  }
+
+  @Test
+  void rejectsAnImageThatIsNotAnImageName() {
+    assertThat(problems(jobWith("image: ../Debian:latest", "steps: [{run: make}]"))).containsExactly(
+        "ci.yml:4:12: 'jobs.a.image': '../Debian:latest' is not an image name: use lower-case letters, digits, "
+            + "'.', '_' and '-', at most 64, starting with a letter or digit");
   }
 
   @Test

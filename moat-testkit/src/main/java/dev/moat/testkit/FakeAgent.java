@@ -48,7 +48,11 @@ public final class FakeAgent {
   }
 
   public PollResponse poll(int capacity, List<Long> running) throws IOException {
-    return post("/api/v1/agent/poll", new PollRequest(capacity, running), true).as(PollResponse.class);
+    return poll(new PollRequest(capacity, running));
+  }
+
+  public PollResponse poll(PollRequest request) throws IOException {
+    return post("/api/v1/agent/poll", request, true).as(PollResponse.class);
   }
 
   public Answer start(long jobId) throws IOException {

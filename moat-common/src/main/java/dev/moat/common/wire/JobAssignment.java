@@ -6,7 +6,8 @@ import java.util.Objects;
 
 /**
  * One job handed to an agent. It must be acknowledged ({@code start}) before its ack deadline, or
- * the server queues it again.
+ * the server queues it again. {@code image} is the image the workflow asked for ({@code image:}),
+ * or null for the pool's own.
  */
 public record JobAssignment(
     long jobId,
@@ -18,7 +19,8 @@ public record JobAssignment(
     String job,
     Map<String, String> env,
     long timeoutSeconds,
-    List<Step> steps) {
+    List<Step> steps,
+    String image) {
   public JobAssignment {
     Objects.requireNonNull(repo, "repo");
     Objects.requireNonNull(ref, "ref");
@@ -29,6 +31,7 @@ public record JobAssignment(
     steps = List.copyOf(steps);
     if (timeoutSeconds <= 0) throw new IllegalArgumentException("timeoutSeconds must be positive");
     if (steps.isEmpty()) throw new IllegalArgumentException("a job has steps");
+    if (image != null) ImageNames.check(image);
   }
 
   /** One shell step. */

@@ -83,7 +83,7 @@ public final class AgentRoutes {
       long seen = dispatch.generation();
       var stop = runs.renew(agent.id(), req.running());
       int capacity = req.capacity();
-      var assignments = runs.claim(agent.id(), agent.labels(), capacity);
+      var assignments = runs.claim(agent.id(), agent.labels(), req.image(), capacity);
       long left = deadline - System.nanoTime();
       if (!stop.isEmpty() || !assignments.isEmpty() || left <= 0 || Thread.currentThread().isInterrupted()) {
         return new PollResponse(assignments, stop);

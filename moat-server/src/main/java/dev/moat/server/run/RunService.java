@@ -91,7 +91,7 @@ public final class RunService {
   }
 
   private static JobPlan plan(JobSpec job) {
-    return new JobPlan(job.env(), job.steps().stream().map(RunService::step).toList());
+    return new JobPlan(job.env(), job.steps().stream().map(RunService::step).toList(), job.image().orElse(null));
   }
 
   private static JobAssignment.Step step(StepSpec s) {
@@ -131,10 +131,11 @@ public final class RunService {
   }
 
   /**
-   * Hands up to {@code capacity} minus the jobs it already holds of the queued jobs whose labels the agent serves to it (state DISPATCHED
-   * with an ack deadline).
+   * Hands up to {@code capacity} minus the jobs it already holds of the queued jobs whose labels the
+   * agent serves, and whose image (if they name one) is the one its pool runs, to it (state
+   * DISPATCHED with an ack deadline).
    */
-  public List<JobAssignment> claim(String agentId, List<String> agentLabels, int capacity) {
+  public List<JobAssignment> claim(String agentId, List<String> agentLabels, String agentImage, int capacity) {
     long now = clock.millis();
     var served = new HashSet<>(agentLabels);
     return jdbi.inTransaction(h -> {
@@ -143,6 +144,8 @@ public final class RunService {
       for (JobRow job : free <= 0 ? List.<JobRow>of() : store.queued(h, 100)) {
         if (out.size() == free) break;
         if (!served.containsAll(job.labels())) continue;
+        String image = job.plan().image();
+        if (image != null && !image.equals(agentImage)) continue;
         if (store.transition(h, job.id(), JobState.QUEUED, JobState.DISPATCHED,
             JobUpdate.dispatched(agentId, now + ackTimeout.toMillis()))) {
           out.add(assignment(h, job));
@@ -155,7 +158,7 @@ public final class RunService {
   private JobAssignment assignment(Handle h, JobRow job) {
     RunRow run = store.run(h, job.runId()).orElseThrow();
     return new JobAssignment(job.id(), run.id(), run.repo(), run.ref(), run.sha(), run.workflowName(), job.name(),
-        job.plan().env(), Math.max(1, job.timeoutMs() / 1000), job.plan().steps());
+        job.plan().env(), Math.max(1, job.timeoutMs() / 1000), job.plan().steps(), job.plan().image());
   }
 
   /**
