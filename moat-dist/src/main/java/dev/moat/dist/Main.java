@@ -2,7 +2,7 @@ package dev.moat.dist;
 
 import dev.moat.cli.Moat;
 
-/** Entry point of the Moat jar: the client CLI plus {@code server}, {@code agent}, {@code up} and {@code down}. */
+/** Entry point of the Moat jar: the client CLI plus {@code server}, {@code agent}, {@code up}, {@code down} and {@code image}. */
 public final class Main {
   private Main() {}
 
@@ -12,6 +12,7 @@ public final class Main {
     cl.addSubcommand("agent", new AgentCommand());
     cl.addSubcommand("up", new UpCommand());
     cl.addSubcommand("down", new DownCommand());
+    cl.addSubcommand("image", new ImageCommands());
     int code = cl.execute(args);
     if (code != 0 || !isDaemon(args)) System.exit(code);
   }

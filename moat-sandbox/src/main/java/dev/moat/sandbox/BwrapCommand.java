@@ -13,8 +13,10 @@ import java.util.TreeMap;
  *
  * <p>Invariants of {@link #argv()}: the sandbox unshares every namespace (user, pid, net, ipc, uts,
  * cgroup, mount), drops every capability, has a read-only root with only {@link HostLayout}'s
- * entries, the generated passwd/group/hosts, private {@code /proc}, {@code /dev}, {@code /tmp} and
- * {@code /run}, and the workspace read-write at {@link SandboxSpec#WORKSPACE}; its environment is
+ * entries, the generated passwd/group/hosts, private {@code /proc}, a read-only {@code /dev} with
+ * only bwrap's device nodes, size-capped tmpfs at {@code /dev/shm}, {@code /tmp} and {@code /run}
+ * ({@link #SHM_BYTES}, {@link #TMP_BYTES}, {@link #RUN_BYTES}: a full one gives ENOSPC, never host
+ * memory), and the workspace read-write at {@link SandboxSpec#WORKSPACE}; its environment is
  * exactly {@link #env()} (plus {@code PWD}, which bwrap sets); and it dies with its parent. When
  * {@code user.switchFromRoot()}, {@code setpriv} first becomes the job's uid and gid with no groups
  * and no capabilities, so that bwrap itself never runs as root. Immutable.
@@ -38,6 +40,13 @@ record BwrapCommand(
     List<String> command) {
   static final Path BWRAP = Path.of("/usr/bin/bwrap");
   static final Path SETPRIV = Path.of("/usr/bin/setpriv");
+
+  /** Size of the sandbox's {@code /tmp}, as the oci tier's default. */
+  static final long TMP_BYTES = 256L << 20;
+  /** Size of the sandbox's {@code /run}, as the oci tier's. */
+  static final long RUN_BYTES = 16L << 20;
+  /** Size of the sandbox's {@code /dev/shm}, as the oci tier's. */
+  static final long SHM_BYTES = 64L << 20;
 
   /** Files in {@link #etcDir()} that appear under /etc in the sandbox. */
   static final List<String> GENERATED_ETC = List.of("passwd", "group", "hosts");
@@ -80,7 +89,12 @@ record BwrapCommand(
     host.symlinks().forEach(s -> add(argv, "--symlink", s.target(), s.path()));
     host.etcBinds().forEach(b -> add(argv, "--ro-bind", b.source().toString(), b.destination()));
     GENERATED_ETC.forEach(f -> add(argv, "--ro-bind", etcDir.resolve(f).toString(), "/etc/" + f));
-    add(argv, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run");
+    // bwrap's tmpfs has no size limit unless --size precedes it, and --dev leaves /dev itself (and
+    // the /dev/shm directory on it) a writable, unbounded tmpfs owned by the job's uid.
+    add(argv, "--proc", "/proc", "--dev", "/dev");
+    add(argv, "--size", Long.toString(SHM_BYTES), "--tmpfs", "/dev/shm", "--remount-ro", "/dev");
+    add(argv, "--size", Long.toString(TMP_BYTES), "--tmpfs", "/tmp");
+    add(argv, "--size", Long.toString(RUN_BYTES), "--tmpfs", "/run");
     add(argv, "--bind", workspace.toString(), SandboxSpec.WORKSPACE, "--chdir", SandboxSpec.WORKSPACE);
     add(argv, "--unshare-all", "--hostname", hostname, "--die-with-parent", "--new-session");
     add(argv, "--cap-drop", "ALL", "--clearenv");

@@ -11,12 +11,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs a trusted host tool (mmdebstrap, zstd, tar) to completion with a time limit, its output in
  * a log file so that a chatty tool can never block on a full pipe. Stateless.
+ *
+ * <p>Public only so that the other sandbox packages ({@code disk}) share it; not part of the
+ * Sandbox API.
  */
-final class HostCommand {
+public final class HostCommand {
   private HostCommand() {}
 
   /** Runs {@code argv}; throws with the tail of its output unless it exits 0 within {@code limit}. */
-  static void run(List<String> argv, Path log, Duration limit) throws IOException {
+  public static void run(List<String> argv, Path log, Duration limit) throws IOException {
     Process p = new ProcessBuilder(argv)
         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
         .redirectOutput(log.toFile())
@@ -36,6 +39,20 @@ final class HostCommand {
     }
     if (p.exitValue() != 0) {
       throw new IOException(argv.getFirst() + " failed with status " + p.exitValue() + ": " + tail(log));
+    }
+  }
+
+  /**
+   * Runs {@code argv} like {@link #run(List, Path, Duration)}, with its output in a temporary log
+   * that is deleted afterwards, and returns that output (stdout and stderr merged).
+   */
+  public static String output(List<String> argv, Duration limit) throws IOException {
+    Path log = Files.createTempFile("moat-host-command-", ".log");
+    try {
+      run(argv, log, limit);
+      return Files.readString(log, StandardCharsets.UTF_8);
+    } finally {
+      Files.deleteIfExists(log);
     }
   }
 

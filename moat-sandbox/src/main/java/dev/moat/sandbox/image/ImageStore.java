@@ -70,6 +70,9 @@ public final class ImageStore {
     Built built = buildArtifact(recipe);
     ImageEntry entry = new ImageEntry(name, built.digest(), recipe, built.size());
     withIndexLock(() -> {
+      if (!Files.isRegularFile(artifact(entry.digest()))) {
+        throw new IOException("image " + name + " was removed while it was being built; build it again");
+      }
       List<ImageEntry> images = new ArrayList<>(readIndex().images());
       images.removeIf(e -> e.name().equals(name));
       images.add(entry);
@@ -77,6 +80,26 @@ public final class ImageStore {
       return entry;
     });
     return entry;
+  }
+
+  /**
+   * Removes the name {@code name}, and its artifact when no other name is pinned to the same
+   * digest (trees already unpacked from it, e.g. by the oci tier's cache, stay).
+   *
+   * @return whether the name existed
+   */
+  public boolean remove(String name) throws IOException {
+    requireName(name);
+    return withIndexLock(() -> {
+      List<ImageEntry> images = new ArrayList<>(readIndex().images());
+      Optional<ImageEntry> gone = images.stream().filter(e -> e.name().equals(name)).findFirst();
+      if (gone.isEmpty()) return false;
+      images.remove(gone.get());
+      writeIndex(new ImageIndex(images));
+      String digest = gone.get().digest();
+      if (images.stream().noneMatch(e -> e.digest().equals(digest))) Files.deleteIfExists(artifact(digest));
+      return true;
+    });
   }
 
   /** Every named image, in name order. */
@@ -199,7 +222,8 @@ public final class ImageStore {
     Files.move(tmp, root.resolve("index.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
-  static String requireName(String name) {
+  /** Returns {@code name} if it is a valid image name (lowercase, digits, {@code . _ -}; up to 64), else throws IllegalArgumentException. */
+  public static String requireName(String name) {
     Objects.requireNonNull(name, "name");
     if (!name.matches("[a-z0-9][a-z0-9._-]{0,63}")) throw new IllegalArgumentException("bad image name: " + name);
     return name;

@@ -38,6 +38,36 @@ class ImageStoreTest {
   }
 
   @Test
+  void removingANameKeepsAnArtifactThatAnotherNameStillPins() throws IOException {
+    ImageEntry image = TestImages.bookworm();
+    TestImages.store().build("moat-rm-test", "bookworm", List.of());
+
+    assertThat(TestImages.store().remove("moat-rm-test")).isTrue();
+    assertThat(TestImages.store().remove("moat-rm-test")).as("already gone").isFalse();
+    assertThat(TestImages.store().find("moat-rm-test")).isEmpty();
+    assertThat(TestImages.store().artifact(image.digest())).isRegularFile();
+  }
+
+  @Test
+  void removingTheLastNameOfAnArtifactDeletesIt(@TempDir Path dir) throws IOException {
+    ImageEntry image = TestImages.bookworm();
+    // A private copy of the shared store: its index, and its artifact hard-linked (no 50 MB copy).
+    ImageStore store = new ImageStore(dir.resolve("store"), TestImages.store().mirror());
+    Files.copy(TestImages.STORE.resolve("index.json"), dir.resolve("store/index.json"));
+    Path artifact = store.artifact(image.digest());
+    Files.createLink(artifact, TestImages.store().artifact(image.digest()));
+    List<String> names = store.list().stream().filter(e -> e.digest().equals(image.digest())).map(ImageEntry::name).toList();
+    assertThat(names).contains(TestImages.NAME);
+
+    for (String name : names.subList(1, names.size())) store.remove(name);
+    assertThat(artifact).as("still pinned by " + names.getFirst()).isRegularFile();
+    store.remove(names.getFirst());
+
+    assertThat(artifact).doesNotExist();
+    assertThat(TestImages.store().artifact(image.digest())).as("the shared store's link").isRegularFile();
+  }
+
+  @Test
   void anUnpackedImageIsDebianBookworm() throws IOException {
     ImageEntry image = TestImages.bookworm();
     // Not a @TempDir: JUnit warns about each of the rootfs's absolute symlinks when deleting it.

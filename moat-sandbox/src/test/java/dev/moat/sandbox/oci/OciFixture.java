@@ -32,13 +32,21 @@ final class OciFixture implements AutoCloseable {
 
   /** @param tempDir a JUnit {@code @TempDir}, for the workspace and the bundle */
   OciFixture(Path tempDir) throws IOException {
+    this(tempDir, null);
+  }
+
+  /**
+   * @param tempDir a JUnit {@code @TempDir}, for the bundle (and the workspace when none is given)
+   * @param workspace the sandbox's workspace, or null for a fresh directory in {@code tempDir}
+   */
+  OciFixture(Path tempDir, Path workspace) throws IOException {
     assumeTrue(HostUser.current().isRoot(), "the oci tier needs root");
     assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runc")), "no runc (apt-get install runc)");
     Files.setPosixFilePermissions(tempDir, PosixFilePermissions.fromString("rwx--x--x"));
     settings = OciSettings.defaults(tempDir, ROOTFS);
     tier = new OciTier(settings, TestImages.store(), TestImages.bookworm().digest());
-    workspace = Files.createDirectory(tempDir.resolve("workspace"));
-    sandbox = (OciSandbox) tier.create(new SandboxSpec("test-" + ProcessHandle.current().pid(), workspace));
+    this.workspace = workspace != null ? workspace : Files.createDirectory(tempDir.resolve("workspace"));
+    sandbox = (OciSandbox) tier.create(new SandboxSpec("test-" + ProcessHandle.current().pid(), this.workspace));
   }
 
   static Instant in(Duration duration) {
