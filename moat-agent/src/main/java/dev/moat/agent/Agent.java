@@ -64,7 +64,7 @@ public final class Agent implements AutoCloseable {
       identity = server.register(new RegisterRequest(token, config.name(), config.labels()));
       writePrivate(file, Json.write(identity));
     }
-    var workspaces = new Workspaces(config.workRoot());
+    var workspaces = new Workspaces(config.workRoot(), config.workspaceDiskBytes());
     workspaces.sweep();
     var agent = new Agent(config, tier, server, workspaces, identity.agentId());
     agent.loop = Thread.ofVirtual().name("agent-poll").start(agent::pollLoop);

@@ -21,6 +21,7 @@ import java.util.Optional;
  * @param pollWait how long the server may hold a poll
  * @param image the name of the image the agent's sandboxes run (oci pools); the server hands the
  *     agent only jobs that name no image or this one. Empty for pools over the host's {@code /usr}
+ * @param workspaceDiskBytes the disk cap of each job's workspace (a volume of that size), or empty
  */
 public record AgentConfig(
     URI server,
@@ -31,7 +32,8 @@ public record AgentConfig(
     int capacity,
     Optional<String> registrationToken,
     Duration pollWait,
-    Optional<String> image) {
+    Optional<String> image,
+    Optional<Long> workspaceDiskBytes) {
   public AgentConfig {
     Objects.requireNonNull(server, "server");
     Objects.requireNonNull(dataDir, "dataDir");
@@ -41,12 +43,13 @@ public record AgentConfig(
     if (capacity < 1 || capacity > 64) throw new IllegalArgumentException("capacity must be 1..64");
     Objects.requireNonNull(registrationToken, "registrationToken");
     image.ifPresent(ImageNames::check);
+    Objects.requireNonNull(workspaceDiskBytes, "workspaceDiskBytes");
   }
 
   /** An agent whose pool runs no image. */
   public AgentConfig(URI server, Path dataDir, Path workRoot, String name, List<String> labels, int capacity,
       Optional<String> registrationToken, Duration pollWait) {
-    this(server, dataDir, workRoot, name, labels, capacity, registrationToken, pollWait, Optional.empty());
+    this(server, dataDir, workRoot, name, labels, capacity, registrationToken, pollWait, Optional.empty(), Optional.empty());
   }
 
   /**

@@ -1,5 +1,12 @@
 package dev.moat.dist;
 
+import java.util.Optional;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.Files;
+import java.net.URI;
+import dev.moat.agent.PoolTier;
+import dev.moat.agent.PoolSettings;
+import dev.moat.agent.AgentConfig;
 import static org.awaitility.Awaitility.await;
 
 import dev.moat.agent.Agent;
@@ -48,6 +55,22 @@ final class Scenario implements AutoCloseable {
 
   Agent agent(int capacity) throws IOException {
     Agent a = TestAgent.inProcess(server, dir.resolve("agent-" + agents.size()), workRoot(agents.size()), capacity);
+    agents.add(a);
+    return a;
+  }
+
+  /**
+   * An agent in this JVM whose pool is {@code pool}, with oci images from the shared test store
+   * ({@code /var/tmp/moat-test-images}, built by the sandbox module's tests).
+   */
+  Agent agent(PoolSettings pool) throws IOException {
+    Path scratch = Files.createDirectories(dir.resolve("scratch-" + agents.size()));
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+    Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwx--x--x"));
+    var config = new AgentConfig(URI.create(server.url()), dir.resolve("agent-" + agents.size()), workRoot(agents.size()),
+        "pool-agent", List.of("linux"), 1, Optional.of(server.registrationToken("default")), Duration.ofSeconds(1),
+        pool.image(), pool.diskBytes());
+    Agent a = Agent.start(config, PoolTier.create(pool, Path.of("/var/tmp/moat-test-images"), scratch));
     agents.add(a);
     return a;
   }

@@ -1,0 +1,44 @@
+package dev.moat.agent;
+
+import dev.moat.sandbox.BwrapSettings;
+import dev.moat.sandbox.BwrapTier;
+import dev.moat.sandbox.SandboxTier;
+import dev.moat.sandbox.cgroup.Limits;
+import dev.moat.sandbox.image.ImageStore;
+import dev.moat.sandbox.oci.OciLimits;
+import dev.moat.sandbox.oci.OciSettings;
+import dev.moat.sandbox.oci.OciTier;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Builds the sandbox tier that a pool's settings ask for. The oci pool's image name is pinned to
+ * its digest here, once, at agent start: a later rebuild of the name does not change what a
+ * running agent executes.
+ */
+public final class PoolTier {
+  private PoolTier() {}
+
+  /**
+   * @param images the agent's image store (for oci pools)
+   * @param scratchRoot where sandboxes keep their private files; searchable by the job uid
+   */
+  public static SandboxTier create(PoolSettings pool, Path images, Path scratchRoot) throws IOException {
+    return switch (pool.tier()) {
+      case BWRAP -> new BwrapTier(BwrapSettings.defaults().withScratchRoot(scratchRoot).withLimits(pool.limits()));
+      case OCI -> {
+        var store = new ImageStore(images);
+        String digest = store.resolve(pool.image().orElseThrow());
+        var defaults = OciSettings.defaults(scratchRoot, images.resolveSibling("rootfs"));
+        var settings = new OciSettings(defaults.uid(), defaults.gid(), defaults.runc(), defaults.runcRoot(),
+            defaults.scratchRoot(), defaults.rootfsRoot(), ociLimits(pool.limits(), defaults.limits()));
+        yield new OciTier(settings, store, digest);
+      }
+    };
+  }
+
+  static OciLimits ociLimits(Limits limits, OciLimits defaults) {
+    return new OciLimits(limits.memoryBytes(), limits.pidsMax(), limits.cpuMillicores() * 100L, 100_000,
+        defaults.openFiles(), defaults.tmpBytes());
+  }
+}

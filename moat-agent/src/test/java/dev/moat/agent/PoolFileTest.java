@@ -1,0 +1,42 @@
+package dev.moat.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.moat.agent.PoolSettings.Tier;
+import dev.moat.sandbox.BwrapSettings;
+import dev.moat.sandbox.cgroup.Limits;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class PoolFileTest {
+  @Test
+  void readsEveryField() {
+    PoolSettings pool = PoolFile.parse("""
+        tier: oci
+        image: debian-bookworm
+        limits: {memory: 512MiB, pids: 100, cpu: 1500m, disk: 2GiB}
+        """);
+    assertThat(pool).isEqualTo(new PoolSettings(Tier.OCI, Optional.of("debian-bookworm"),
+        new Limits(512L << 20, 100, 1500), Optional.of(2L << 30)));
+  }
+
+  @Test
+  void anEmptyFileIsABwrapPoolWithTheDefaultLimits() {
+    assertThat(PoolFile.parse("{}")).isEqualTo(PoolSettings.defaults());
+    assertThat(PoolFile.parse("limits: {cpu: 2}").limits())
+        .isEqualTo(new Limits(BwrapSettings.DEFAULT_LIMITS.memoryBytes(), BwrapSettings.DEFAULT_LIMITS.pidsMax(), 2000));
+  }
+
+  @Test
+  void refusesTyposAndBadValuesNamingTheKey() {
+    assertThatThrownBy(() -> PoolFile.parse("limits: {memroy: 1GiB}")).hasMessageContaining("unknown key 'memroy' in limits");
+    assertThatThrownBy(() -> PoolFile.parse("limits: {memory: lots}")).hasMessageContaining("'limits.memory' must be a size");
+    assertThatThrownBy(() -> PoolFile.parse("limits: {cpu: fast}")).hasMessageContaining("'limits.cpu'");
+    assertThatThrownBy(() -> PoolFile.parse("tier: vm")).hasMessageContaining("unknown tier 'vm'");
+    assertThatThrownBy(() -> PoolFile.parse("tier: oci")).hasMessageContaining("must name its image");
+    assertThatThrownBy(() -> PoolFile.parse("image: debian-bookworm")).hasMessageContaining("can't name an image");
+    assertThatThrownBy(() -> PoolFile.parse("tier: oci\nimage: ../x")).hasMessageContaining("bad image name");
+    assertThatThrownBy(() -> PoolFile.parse("limits: {disk: 1MiB}")).hasMessageContaining("at least 8MiB");
+  }
+}
