@@ -2,12 +2,15 @@ package dev.moat.sandbox.net;
 
 import dev.moat.sandbox.Availability;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -80,15 +83,8 @@ public final class Egress implements AutoCloseable {
     };
     boolean veth = policy instanceof EgressPolicy.Filtered;
     JobSlot slot = allocate();
-    JobNetwork job = new JobNetwork(this, slot, policy, allow);
     try {
-      if (veth) JobNetCommands.addPolicy(slot, allow).run();
-      JobNetCommands.hostSetUp(slot, veth).run();
-      if (veth) {
-        writeSysctl("ipv6/conf/" + slot.hostInterface() + "/disable_ipv6");
-        writeSysctl("ipv4/conf/" + slot.hostInterface() + "/forwarding");
-      }
-      JobNetCommands.jobSetUp(slot, veth).run();
+      build(slot, veth, allow);
     } catch (IOException | RuntimeException e) {
       try {
         tearDown(slot, veth, allow);
@@ -99,8 +95,33 @@ public final class Egress implements AutoCloseable {
       }
       throw e;
     }
+    JobNetwork job = new JobNetwork(this, slot, policy, allow);
     register(job);
     return job;
+  }
+
+  private void build(JobSlot slot, boolean veth, Allowlist allow) throws IOException {
+    // The nft entries go in alongside the links: until both are there the table's wildcard
+    // refuses the interface everything, and nothing of the job runs before open returns.
+    CompletableFuture<String> policyAdded = veth
+        ? CompletableFuture.supplyAsync(() -> runUnchecked(JobNetCommands.addPolicy(slot, allow)), Thread::startVirtualThread)
+        : CompletableFuture.completedFuture("");
+    try {
+      JobNetCommands.hostSetUp(slot, veth).run();
+      if (veth) {
+        writeSysctl("ipv6/conf/" + slot.hostInterface() + "/disable_ipv6");
+        writeSysctl("ipv4/conf/" + slot.hostInterface() + "/forwarding");
+      }
+      JobNetCommands.jobSetUp(slot, veth).run();
+    } catch (IOException | RuntimeException e) {
+      try {
+        await(policyAdded); // before the rollback deletes what it adds
+      } catch (IOException | RuntimeException alsoFailed) {
+        e.addSuppressed(alsoFailed);
+      }
+      throw e;
+    }
+    await(policyAdded);
   }
 
   /**
@@ -220,6 +241,24 @@ public final class Egress implements AutoCloseable {
       open.add(job);
     } finally {
       lock.unlock();
+    }
+  }
+
+  private static String runUnchecked(NetCommand command) {
+    try {
+      return command.run();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Waits for {@code future}, rethrowing its IOException as such. */
+  private static void await(CompletableFuture<String> future) throws IOException {
+    try {
+      future.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof UncheckedIOException u) throw u.getCause();
+      throw e;
     }
   }
 

@@ -34,7 +34,7 @@ import java.util.TreeSet;
  * transaction), so a start also drops whatever a crashed agent left in it. Immutable.
  *
  * @param settings table name, interface prefix and pool
- * @param hostAddresses the host's own IPv4 addresses
+ * @param hostAddresses the host's own IPv4 addresses (kept distinct, in address order)
  */
 record EgressRuleset(EgressSettings settings, List<Integer> hostAddresses) {
   /** Ranges no job may reach, whatever its allowlist says. */
@@ -45,7 +45,9 @@ record EgressRuleset(EgressSettings settings, List<Integer> hostAddresses) {
   static final String DENIED_MAP = "denied";
 
   EgressRuleset {
-    hostAddresses = List.copyOf(new TreeSet<>(hostAddresses));
+    TreeSet<Integer> sorted = new TreeSet<>(Integer::compareUnsigned);
+    sorted.addAll(hostAddresses);
+    hostAddresses = List.copyOf(sorted);
   }
 
   String text() {

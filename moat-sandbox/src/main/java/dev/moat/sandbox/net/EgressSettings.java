@@ -12,8 +12,8 @@ import java.util.Objects;
  * the prefix</b>, and {@link Egress#removeLeftovers()} deletes whatever does.
  *
  * <p>Invariants: the table is a lowercase nft identifier; the prefix is 2–8 lowercase letters and
- * digits starting with a letter; the pool is /14 to /29, split into /30 slots, and the longest
- * interface name fits Linux's 15 characters. Immutable.
+ * digits starting with a letter; the pool is /14 to /29, split into /30 slots. So the longest
+ * interface name, 8 characters of prefix, 5 digits of slot and {@code h}, fits Linux's 15. Immutable.
  *
  * @param table the name of Moat's own nftables table, in family {@code inet}
  * @param prefix the prefix of every interface, namespace and counter name
@@ -31,8 +31,6 @@ public record EgressSettings(String table, String prefix, Ipv4Cidr pool) {
     if (!table.matches("[a-z][a-z0-9_]{0,31}")) throw new IllegalArgumentException("bad nft table name: " + table);
     if (!prefix.matches("[a-z][a-z0-9]{1,7}")) throw new IllegalArgumentException("bad name prefix: " + prefix);
     if (pool.length() < 14 || pool.length() > 29) throw new IllegalArgumentException("pool must be /14 to /29: " + pool);
-    int longest = prefix.length() + Long.toString(pool.size() / 4 - 1).length() + 1;
-    if (longest > 15) throw new IllegalArgumentException("interface names would exceed 15 characters: " + prefix + " with " + pool);
   }
 
   /** Table {@code moat}, prefix {@code mj}, pool {@code 10.231.0.0/16}. */

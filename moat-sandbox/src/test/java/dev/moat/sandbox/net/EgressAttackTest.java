@@ -1,14 +1,20 @@
 package dev.moat.sandbox.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.moat.sandbox.net.JobProbe.Outcome;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
-import java.util.Set;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -178,5 +184,33 @@ class EgressAttackTest {
             + " /usr/sbin/ip link set eth0 down || echo DOWN-REFUSED"));
 
     assertThat(out).contains("SETNS-REFUSED", "ADDR-REFUSED", "DOWN-REFUSED").contains("Operation not permitted");
+  }
+
+  @Test
+  void aBwrapSandboxStartedThroughTheEnterPrefixUsesTheJobNetwork() throws Exception {
+    assumeTrue(Files.isExecutable(Path.of("/usr/bin/bwrap")), "no bwrap");
+    JobNetwork job = job(EgressPolicy.filtered(new AllowedHost("allowed.example")));
+    Path hosts = Files.createTempFile("moat-egress-bwrap-hosts", "",
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
+    try {
+      Files.writeString(hosts, "127.0.0.1 localhost\n" + job.hostsEntries());
+      List<String> bwrap = List.of("/usr/bin/bwrap", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin",
+          "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--ro-bind", "/etc/nsswitch.conf", "/etc/nsswitch.conf",
+          "--ro-bind", hosts.toString(), "/etc/hosts", "--proc", "/proc", "--dev", "/dev",
+          "--unshare-all", "--share-net", "--die-with-parent", "--cap-drop", "ALL", "--",
+          "/bin/bash", "-c", "exec 3<>/dev/tcp/allowed.example/443 && read -r line <&3 && echo \"$line\";"
+              + " exec 4<>/dev/tcp/10.0.0.1/80 || echo PRIVATE-REFUSED; cat /proc/net/dev | tail -n +3 | cut -d: -f1");
+      List<String> argv = new ArrayList<>(JobProbe.SETPRIV);
+      argv.addAll(bwrap);
+      Process p = new ProcessBuilder(job.enter().wrap(argv)).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+      assertThat(out).contains("hello " + NetworkLab.ALLOWED + ":443", "Connection refused", "PRIVATE-REFUSED");
+      assertThat(out.lines().filter(l -> l.startsWith(" ")).map(String::trim)).containsExactlyInAnyOrder("lo", "eth0");
+      assertThat(job.denials()).isEqualTo(1);
+    } finally {
+      Files.deleteIfExists(hosts);
+    }
   }
 }

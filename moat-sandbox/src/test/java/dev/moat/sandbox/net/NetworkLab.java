@@ -11,6 +11,8 @@ import java.net.NetworkInterface;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
@@ -106,7 +108,7 @@ public final class NetworkLab implements AutoCloseable {
         "addr add " + host + "/30 dev " + veth,
         "link set " + veth + " up",
         "route add default via " + lab + " dev " + veth + " table " + table);
-    java.nio.file.Files.writeString(java.nio.file.Path.of("/proc/sys/net/ipv4/conf/" + veth + "/forwarding"), "1");
+    Files.writeString(Path.of("/proc/sys/net/ipv4/conf/" + veth + "/forwarding"), "1");
     inLab(NetCommand.IP, "-batch", "-").input(String.join("\n",
         "link set lo up", "addr add " + ALLOWED + "/32 dev lo", "addr add " + OTHER + "/32 dev lo",
         "addr add " + lab + "/30 dev eth0", "link set eth0 up", "route add unreachable default") + "\n").run();
@@ -226,7 +228,7 @@ public final class NetworkLab implements AutoCloseable {
           "route flush table " + table + "\nlink del " + veth + "\nnetns del " + netns + "\n").run();
     } catch (IOException e) {
       // Parts that were never built are missing: only complain if something is still there.
-      if (java.nio.file.Files.exists(JobSlot.NETNS_DIR.resolve(netns))) failure = add(failure, e);
+      if (Files.exists(JobSlot.NETNS_DIR.resolve(netns))) failure = add(failure, e);
     }
     if (failure != null) throw failure;
   }
