@@ -69,12 +69,13 @@ final class BwrapSandbox implements Sandbox {
     Objects.requireNonNull(deadline, "deadline");
     BwrapCommand command = new BwrapCommand(user, host, workspace, scratch.etcDir(), hostname(), env, argv);
     List<String> hostArgv = cgroup == null ? command.argv() : cgroup.join().wrap(command.argv());
-    LimitCounters before = counters();
+    LimitCounters before;
     BwrapRun run;
     lock.lock();
     try {
       if (killed) return KILLED;
       if (!deadline.isAfter(clock.instant())) return new ExecResult(Outcome.TIMED_OUT, -1);
+      before = counters();
       run = BwrapRun.start(hostArgv, scratch.outputFifo(), output, "moat-bwrap-output-" + spec.id());
       running = run;
     } finally {
@@ -97,15 +98,17 @@ final class BwrapSandbox implements Sandbox {
   @Override
   public void kill() {
     BwrapRun run;
+    boolean removed;
     lock.lock();
     try {
       killed = true;
       run = running;
+      removed = closed;
     } finally {
       lock.unlock();
     }
     if (run != null) run.terminate(Outcome.KILLED);
-    emptyCgroup();
+    if (!removed) emptyCgroup();
   }
 
   /** The cgroup's counters, or null without a cgroup. */
