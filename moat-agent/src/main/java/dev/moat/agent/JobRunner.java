@@ -80,10 +80,25 @@ final class JobRunner implements Runnable {
       result = new JobResult("failed", null, "the agent could not run the job: " + e.getMessage());
     } finally {
       Sandbox s = sandbox.getAndSet(null);
-      if (s != null) s.close();
+      if (s != null) {
+        reportDenials(s, logs);
+        s.close();
+      }
     }
     finish(logs, result);
     if (workspace != null) workspaces.delete(workspace);
+  }
+
+  /** Tells the user, and the agent's log, how many connections the pool's egress policy refused. */
+  private void reportDenials(Sandbox s, LogShipper logs) {
+    try {
+      long denied = s.egressDenials();
+      if (denied == 0) return;
+      logs.line("==> egress: " + denied + " connection(s) refused by the pool's egress policy");
+      LOG.atWarn().addKeyValue("job_id", job.jobId()).addKeyValue("egress_denials", denied).log("egress denied");
+    } catch (IOException | RuntimeException e) {
+      LOG.atWarn().addKeyValue("job_id", job.jobId()).addKeyValue("error", e.toString()).log("could not read egress denials");
+    }
   }
 
   private JobResult execute(Path workspace, LogShipper logs) throws IOException {

@@ -2,6 +2,8 @@ package dev.moat.agent;
 
 import dev.moat.sandbox.BwrapSettings;
 import dev.moat.sandbox.cgroup.Limits;
+import dev.moat.sandbox.net.AllowedHost;
+import dev.moat.sandbox.net.EgressPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,12 +26,16 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  *   pids: 512
  *   cpu: 2000m                # millicores, or whole CPUs ("2")
  *   disk: 10GiB               # workspace cap; absent: no cap
+ * egress:                     # absent: loopback only, in bwrap's own empty namespace
+ *   mode: filtered            # none | filtered
+ *   allow: [deb.debian.org, "example.com:443"]   # names resolved by the agent; ports default 80, 443
  * </pre>
  * Unknown keys and bad values are refused with the key's name, so that a typo never silently gives
  * a job more than the operator meant. Stateless.
  */
 public final class PoolFile {
-  private static final List<String> TOP = List.of("tier", "image", "limits");
+  private static final List<String> TOP = List.of("tier", "image", "limits", "egress");
+  private static final List<String> EGRESS = List.of("mode", "allow");
   private static final List<String> LIMITS = List.of("memory", "pids", "cpu", "disk");
   private static final Pattern BYTES = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB|TiB)?");
   private static final Pattern CPU = Pattern.compile("(\\d+)(m?)");
@@ -57,7 +63,38 @@ public final class PoolFile {
     int pids = limits.containsKey("pids") ? Math.toIntExact(number(limits.get("pids"), "limits.pids")) : defaults.pidsMax();
     int cpu = limits.containsKey("cpu") ? millicores(limits.get("cpu")) : defaults.cpuMillicores();
     Optional<Long> disk = Optional.ofNullable(limits.get("disk")).map(v -> bytes(v, "limits.disk"));
-    return new PoolSettings(tier, image, new Limits(memory, pids, cpu), disk);
+    Optional<EgressPolicy> egress = Optional.ofNullable(top.get("egress")).map(PoolFile::egress);
+    return new PoolSettings(tier, image, new Limits(memory, pids, cpu), disk, egress);
+  }
+
+  private static EgressPolicy egress(Object node) {
+    Map<String, Object> egress = mapping(node, "egress", EGRESS);
+    String mode = string(egress.getOrDefault("mode", "none"), "egress.mode");
+    Object allow = egress.getOrDefault("allow", List.of());
+    if (!(allow instanceof List<?> list)) throw new IllegalArgumentException("'egress.allow' must be a list");
+    return switch (mode) {
+      case "none" -> {
+        if (!list.isEmpty()) throw new IllegalArgumentException("'egress.allow' needs mode: filtered");
+        yield EgressPolicy.none();
+      }
+      case "filtered" -> EgressPolicy.filtered(list.stream().map(PoolFile::allowedHost).toArray(AllowedHost[]::new));
+      default -> throw new IllegalArgumentException("unknown egress mode '" + mode + "': use none or filtered");
+    };
+  }
+
+  private static AllowedHost allowedHost(Object entry) {
+    String text = string(entry, "egress.allow[]");
+    int colon = text.indexOf(':');
+    if (colon < 0) return new AllowedHost(text);
+    List<Integer> ports = new java.util.ArrayList<>();
+    for (String p : text.substring(colon + 1).split(",")) {
+      try {
+        ports.add(Integer.parseInt(p.strip()));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("'egress.allow': bad port '" + p + "' in '" + text + "'");
+      }
+    }
+    return new AllowedHost(text.substring(0, colon), ports);
   }
 
   @SuppressWarnings("unchecked")

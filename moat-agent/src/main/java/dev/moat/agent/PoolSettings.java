@@ -2,6 +2,7 @@ package dev.moat.agent;
 
 import dev.moat.common.wire.ImageNames;
 import dev.moat.sandbox.cgroup.Limits;
+import dev.moat.sandbox.net.EgressPolicy;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -15,8 +16,11 @@ import java.util.Optional;
  * @param limits memory, pids and CPU per job
  * @param diskBytes the workspace cap per job (a loop-mounted filesystem of this size), or empty for
  *     a plain directory
+ * @param egress the network each job gets: empty for bwrap's own empty namespace (loopback only,
+ *     no host resources), otherwise a per-job namespace with this policy (bwrap tier only for now)
  */
-public record PoolSettings(Tier tier, Optional<String> image, Limits limits, Optional<Long> diskBytes) {
+public record PoolSettings(Tier tier, Optional<String> image, Limits limits, Optional<Long> diskBytes,
+    Optional<EgressPolicy> egress) {
   /** The sandbox tiers an agent can run. */
   public enum Tier {
     BWRAP,
@@ -40,6 +44,8 @@ public record PoolSettings(Tier tier, Optional<String> image, Limits limits, Opt
     if (tier == Tier.BWRAP && image.isPresent()) {
       throw new IllegalArgumentException("a bwrap pool runs over the host's /usr and can't name an image");
     }
+    Objects.requireNonNull(egress, "egress");
+    if (tier == Tier.OCI && egress.isPresent()) throw new IllegalArgumentException("egress on oci pools is not supported yet");
     diskBytes.ifPresent(d -> {
       if (d < MIN_DISK || d % 4096 != 0) throw new IllegalArgumentException("disk must be at least 8MiB and a multiple of 4KiB");
     });
@@ -47,6 +53,11 @@ public record PoolSettings(Tier tier, Optional<String> image, Limits limits, Opt
 
   /** A bwrap pool with the default limits and no disk cap. */
   public static PoolSettings defaults() {
-    return new PoolSettings(Tier.BWRAP, Optional.empty(), dev.moat.sandbox.BwrapSettings.DEFAULT_LIMITS, Optional.empty());
+    return new PoolSettings(Tier.BWRAP, Optional.empty(), dev.moat.sandbox.BwrapSettings.DEFAULT_LIMITS, Optional.empty(), Optional.empty());
+  }
+
+  /** A pool without a per-job network namespace. */
+  public PoolSettings(Tier tier, Optional<String> image, Limits limits, Optional<Long> diskBytes) {
+    this(tier, image, limits, diskBytes, Optional.empty());
   }
 }

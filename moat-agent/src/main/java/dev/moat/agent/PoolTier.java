@@ -5,6 +5,8 @@ import dev.moat.sandbox.BwrapTier;
 import dev.moat.sandbox.SandboxTier;
 import dev.moat.sandbox.cgroup.Limits;
 import dev.moat.sandbox.image.ImageStore;
+import dev.moat.sandbox.net.Egress;
+import dev.moat.sandbox.net.EgressSettings;
 import dev.moat.sandbox.oci.OciLimits;
 import dev.moat.sandbox.oci.OciSettings;
 import dev.moat.sandbox.oci.OciTier;
@@ -25,7 +27,16 @@ public final class PoolTier {
    */
   public static SandboxTier create(PoolSettings pool, Path images, Path scratchRoot) throws IOException {
     return switch (pool.tier()) {
-      case BWRAP -> new BwrapTier(BwrapSettings.defaults().withScratchRoot(scratchRoot).withLimits(pool.limits()));
+      case BWRAP -> {
+        var tier = new BwrapTier(BwrapSettings.defaults().withScratchRoot(scratchRoot).withLimits(pool.limits()));
+        if (pool.egress().isPresent()) {
+          // One table for the agent's lifetime; a crashed agent's leftovers go first.
+          Egress egress = Egress.start(EgressSettings.defaults());
+          egress.removeLeftovers();
+          tier.withEgress(egress, pool.egress().get());
+        }
+        yield tier;
+      }
       case OCI -> {
         var store = new ImageStore(images);
         String digest = store.resolve(pool.image().orElseThrow());

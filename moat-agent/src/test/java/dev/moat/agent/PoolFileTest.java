@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.moat.agent.PoolSettings.Tier;
 import dev.moat.sandbox.BwrapSettings;
 import dev.moat.sandbox.cgroup.Limits;
+import dev.moat.sandbox.net.AllowedHost;
+import dev.moat.sandbox.net.EgressPolicy;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +28,16 @@ class PoolFileTest {
     assertThat(PoolFile.parse("{}")).isEqualTo(PoolSettings.defaults());
     assertThat(PoolFile.parse("limits: {cpu: 2}").limits())
         .isEqualTo(new Limits(BwrapSettings.DEFAULT_LIMITS.memoryBytes(), BwrapSettings.DEFAULT_LIMITS.pidsMax(), 2000));
+  }
+
+  @Test
+  void readsAnEgressAllowlist() {
+    PoolSettings pool = PoolFile.parse("egress: {mode: filtered, allow: [deb.debian.org, 'example.com:443,8443']}");
+    assertThat(pool.egress()).contains(EgressPolicy.filtered(new AllowedHost("deb.debian.org"),
+        new AllowedHost("example.com", java.util.List.of(443, 8443))));
+    assertThat(PoolFile.parse("egress: {mode: none}").egress()).contains(EgressPolicy.none());
+    assertThatThrownBy(() -> PoolFile.parse("egress: {mode: open}")).hasMessageContaining("unknown egress mode 'open'");
+    assertThatThrownBy(() -> PoolFile.parse("egress: {mode: filtered, allow: ['Bad Host']}")).hasMessageContaining("Bad Host");
   }
 
   @Test

@@ -37,7 +37,8 @@ record BwrapCommand(
     Path etcDir,
     String hostname,
     Map<String, String> env,
-    List<String> command) {
+    List<String> command,
+    boolean shareNet) {
   static final Path BWRAP = Path.of("/usr/bin/bwrap");
   static final Path SETPRIV = Path.of("/usr/bin/setpriv");
 
@@ -96,7 +97,10 @@ record BwrapCommand(
     add(argv, "--size", Long.toString(TMP_BYTES), "--tmpfs", "/tmp");
     add(argv, "--size", Long.toString(RUN_BYTES), "--tmpfs", "/run");
     add(argv, "--bind", workspace.toString(), SandboxSpec.WORKSPACE, "--chdir", SandboxSpec.WORKSPACE);
-    add(argv, "--unshare-all", "--hostname", hostname, "--die-with-parent", "--new-session");
+    add(argv, "--unshare-all");
+    // Only when the caller started bwrap inside the job's own network namespace (JobNetwork.enter).
+    if (shareNet) argv.add("--share-net");
+    add(argv, "--hostname", hostname, "--die-with-parent", "--new-session");
     add(argv, "--cap-drop", "ALL", "--clearenv");
     env.forEach((k, v) -> add(argv, "--setenv", k, v));
     add(argv, "--remount-ro", "/", "--");

@@ -2,6 +2,9 @@ package dev.moat.sandbox;
 
 import dev.moat.sandbox.cgroup.Cgroups;
 import dev.moat.sandbox.cgroup.JobCgroup;
+import dev.moat.sandbox.net.Egress;
+import dev.moat.sandbox.net.EgressPolicy;
+import dev.moat.sandbox.net.JobNetwork;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -46,6 +49,8 @@ public final class BwrapTier implements SandboxTier {
   private final HostLayout host;
   private final InstantSource clock;
   private final Optional<Cgroups> cgroups;
+  private volatile Egress egress;
+  private volatile EgressPolicy egressPolicy;
 
   /** A tier with the system clock. */
   public BwrapTier(BwrapSettings settings) {
@@ -95,20 +100,42 @@ public final class BwrapTier implements SandboxTier {
     WorkspaceGrant.give(workspace, user.uid(), user.gid(), user.switchFromRoot());
     SandboxScratch scratch = SandboxScratch.create(
         settings.scratchRoot(), spec.id(), user.uid(), user.gid(), "moat-" + spec.id());
-    JobCgroup cgroup;
+    JobCgroup cgroup = null;
+    JobNetwork network = null;
     try {
       cgroup = cgroups.isEmpty() ? null : cgroups.get().create(cgroupId(spec), settings.limits().orElseThrow());
-    } catch (IOException | RuntimeException e) {
-      try {
-        scratch.delete();
-      } catch (IOException suppressed) {
-        e.addSuppressed(suppressed);
+      Egress e = egress;
+      if (e != null) {
+        network = e.open(egressPolicy);
+        scratch.appendHosts(network.hostsEntries());
       }
+    } catch (IOException | RuntimeException e) {
+      undo(e, scratch, cgroup, network);
       throw e;
     }
     LOG.debug("bwrap sandbox created: id={} workspace={} uid={} cgroup={}", spec.id(), workspace, user.uid(),
         cgroup == null ? "none" : cgroup.name());
-    return new BwrapSandbox(spec, user, host, workspace, scratch, cgroup, clock);
+    return new BwrapSandbox(spec, user, host, workspace, scratch, cgroup, network, clock);
+  }
+
+  /**
+   * Runs every sandbox of this tier in its own network namespace from {@code egress}, with
+   * {@code policy}, instead of bwrap's empty one. Call before the first {@link #create}.
+   */
+  public BwrapTier withEgress(Egress egress, EgressPolicy policy) {
+    this.egressPolicy = Objects.requireNonNull(policy, "policy");
+    this.egress = Objects.requireNonNull(egress, "egress");
+    return this;
+  }
+
+  private static void undo(Exception failure, SandboxScratch scratch, JobCgroup cgroup, JobNetwork network) {
+    try {
+      scratch.delete();
+      if (cgroup != null) cgroup.close();
+      if (network != null) network.close();
+    } catch (IOException | RuntimeException suppressed) {
+      failure.addSuppressed(suppressed);
+    }
   }
 
   /** Unique even when two sandboxes share a spec id (tests do): the cgroup outlives a racing close. */

@@ -24,6 +24,14 @@ public interface Sandbox extends AutoCloseable {
   ExecResult exec(List<String> argv, Map<String, String> env, OutputSink output, Instant deadline)
       throws IOException;
 
+  /**
+   * Connections out of the sandbox that its egress policy refused so far: 0 when the sandbox has no
+   * network beyond loopback, which refuses without counting.
+   */
+  default long egressDenials() throws IOException {
+    return 0;
+  }
+
   /** Kills everything running in the sandbox now and refuses later execs (cancel). Idempotent. */
   void kill();
 

@@ -53,6 +53,11 @@ public final class SandboxScratch {
     }
   }
 
+  /** Adds {@code lines} to the sandbox's generated {@code /etc/hosts} (before any exec). */
+  public void appendHosts(String lines) throws IOException {
+    Files.writeString(dir.resolve("hosts"), lines, java.nio.file.StandardOpenOption.APPEND);
+  }
+
   public Path etcDir() {
     return dir;
   }

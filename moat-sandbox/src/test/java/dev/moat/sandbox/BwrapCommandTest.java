@@ -18,7 +18,7 @@ class BwrapCommandTest {
       List.of(new Bind(Path.of("/etc/ssl"), "/etc/ssl")));
 
   static BwrapCommand command(SandboxUser user, Map<String, String> env, List<String> argv) {
-    return new BwrapCommand(user, HOST, Path.of("/var/moat/ws/j1"), Path.of("/tmp/moat-bwrap-j1-1"), "moat-j1", env, argv);
+    return new BwrapCommand(user, HOST, Path.of("/var/moat/ws/j1"), Path.of("/tmp/moat-bwrap-j1-1"), "moat-j1", env, argv, false);
   }
 
   @Test
@@ -94,9 +94,9 @@ class BwrapCommandTest {
   void hostnamesAreCheckedAndPathsMustBeAbsolute() {
     SandboxUser user = new SandboxUser(1001, 1001, false);
 
-    assertThatThrownBy(() -> new BwrapCommand(user, HOST, Path.of("/ws"), Path.of("/etc-dir"), "bad host", Map.of(), List.of("true")))
+    assertThatThrownBy(() -> new BwrapCommand(user, HOST, Path.of("/ws"), Path.of("/etc-dir"), "bad host", Map.of(), List.of("true"), false))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new BwrapCommand(user, HOST, Path.of("ws"), Path.of("/etc-dir"), "h", Map.of(), List.of("true")))
+    assertThatThrownBy(() -> new BwrapCommand(user, HOST, Path.of("ws"), Path.of("/etc-dir"), "h", Map.of(), List.of("true"), false))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

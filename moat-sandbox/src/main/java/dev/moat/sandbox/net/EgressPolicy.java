@@ -29,11 +29,11 @@ public sealed interface EgressPolicy {
     }
   }
 
-  static EgressPolicy none() {
+  public static EgressPolicy none() {
     return new None();
   }
 
-  static EgressPolicy filtered(AllowedHost... allow) {
+  public static EgressPolicy filtered(AllowedHost... allow) {
     return new Filtered(List.of(allow));
   }
 }

@@ -1,0 +1,93 @@
+package dev.moat.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.moat.sandbox.net.AllowedHost;
+import dev.moat.sandbox.net.Egress;
+import dev.moat.sandbox.net.EgressPolicy;
+import dev.moat.sandbox.net.EgressSettings;
+import dev.moat.sandbox.net.HostResolver;
+import dev.moat.sandbox.net.Ipv4Cidr;
+import dev.moat.sandbox.net.JobNetwork;
+import dev.moat.sandbox.net.NetworkLab;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Filtered egress through the bwrap tier, attacked from inside a real sandbox whose traffic is
+ * caught by the network lab: the allowlisted name answers, a public address off the list and the
+ * private and metadata ranges are refused, denials are counted for the job, and nothing leaks.
+ */
+class BwrapEgressTest {
+  static NetworkLab lab;
+  static Egress egress;
+  @TempDir Path tempDir;
+
+  @BeforeAll
+  static void startLabAndEgress() throws IOException {
+    BwrapFixture.assumeBwrapWorks();
+    Availability available = Egress.probe();
+    boolean python = Files.isExecutable(Path.of("/usr/bin/python3"));
+    if (!available.available() || !python) System.out.println("skipping bwrap egress tests: " + available.reason() + (python ? "" : ", no python3"));
+    assumeTrue(available.available() && python, available.reason());
+    long pid = ProcessHandle.current().pid();
+    lab = NetworkLab.start("lb" + pid % 100000);
+    HostResolver resolver = name -> {
+      if (!name.equals("allowed.example")) throw new UnknownHostException(name);
+      return List.of((Inet4Address) InetAddress.getByName(NetworkLab.ALLOWED));
+    };
+    egress = Egress.start(new EgressSettings("moat_bt" + pid, "bt" + pid % 100000, Ipv4Cidr.parse("10.233.0.0/16")), resolver);
+  }
+
+  @AfterAll
+  static void stop() throws IOException {
+    try {
+      if (egress != null) egress.close();
+    } finally {
+      if (lab != null) lab.close();
+    }
+  }
+
+  @Test
+  void aJobReachesItsAllowlistAndNothingElse() throws Exception {
+    Files.setPosixFilePermissions(tempDir, PosixFilePermissions.fromString("rwx--x--x"));
+    BwrapTier tier = new BwrapTier(BwrapSettings.defaults())
+        .withEgress(egress, EgressPolicy.filtered(new AllowedHost("allowed.example")));
+    Sandbox sandbox = tier.create(new SandboxSpec("egress-" + ProcessHandle.current().pid(),
+        Files.createDirectory(tempDir.resolve("ws"))));
+    JobNetwork network = ((BwrapSandbox) sandbox).network();
+    lab.capture(network);
+    try {
+      String script = """
+          exec 3<>/dev/tcp/allowed.example/443 && read -r line <&3 && echo "allowed: $line"
+          for target in 203.0.113.20/443 10.0.0.1/80 172.16.0.1/80 192.168.1.1/80 100.64.0.1/80 169.254.169.254/80; do
+            if (exec 4<>/dev/tcp/$target) 2>/dev/null; then echo "REACHED $target"; else echo "refused $target"; fi
+          done
+          """;
+      OutputCapture out = new OutputCapture();
+      ExecResult r = sandbox.exec(List.of("/bin/bash", "-c", script), BwrapFixture.BASIC_ENV, out,
+          BwrapFixture.in(Duration.ofSeconds(60)));
+
+      assertThat(r.succeeded()).as(out.text()).isTrue();
+      assertThat(out.text()).contains("allowed: hello " + NetworkLab.ALLOWED + ":443").doesNotContain("REACHED");
+      assertThat(out.text().lines().filter(l -> l.startsWith("refused"))).hasSize(6);
+      assertThat(sandbox.egressDenials()).isEqualTo(6);
+    } finally {
+      sandbox.close();
+      lab.release(network);
+    }
+    assertThat(lab.leaks()).as("packets that left the lab's addresses").isZero();
+  }
+}
