@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * The agent daemon. It dials out to the server and long-polls (the poll is also its heartbeat,
  * renewing the leases of the jobs it runs); each assigned job runs on its own virtual thread in a
  * fresh sandbox. When the server is unreachable it keeps its jobs running and retries with
- * back-off, so a server restart costs nothing. Thread-safe; {@link #close()} stops polling and kills
- * running jobs.
+ * back-off, so a server restart costs nothing. Thread-safe; {@link #close()} stops polling, kills
+ * running jobs and waits up to five seconds for them to destroy their sandboxes.
  */
 public final class Agent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
@@ -33,6 +33,9 @@ public final class Agent implements AutoCloseable {
   private final Workspaces workspaces;
   private final String agentId;
   private final Map<Long, JobRunner> running = new ConcurrentHashMap<>();
+  private final Map<Long, Thread> threads = new ConcurrentHashMap<>();
+  /** How long close waits for killed jobs to destroy their sandboxes (cgroups, netns, volumes). */
+  private static final java.time.Duration CLOSE_GRACE = java.time.Duration.ofSeconds(5);
   private volatile boolean closed;
   private volatile Thread loop;
 
@@ -119,13 +122,16 @@ public final class Agent implements AutoCloseable {
 
   private void launch(JobRunner job) {
     running.put(job.jobId(), job);
-    Thread.ofVirtual().name("job-" + job.jobId()).start(() -> {
+    Thread t = Thread.ofVirtual().name("job-" + job.jobId()).unstarted(() -> {
       try {
         job.run();
       } finally {
         running.remove(job.jobId());
+        threads.remove(job.jobId());
       }
     });
+    threads.put(job.jobId(), t);
+    t.start();
   }
 
   @Override
@@ -134,5 +140,16 @@ public final class Agent implements AutoCloseable {
     Thread t = loop;
     if (t != null) t.interrupt();
     running.values().forEach(JobRunner::stop);
+    // Killed jobs still close their sandboxes; a process exit right after close must not cut that short.
+    long giveUp = System.nanoTime() + CLOSE_GRACE.toNanos();
+    for (Thread job : threads.values()) {
+      try {
+        long left = giveUp - System.nanoTime();
+        if (left > 0) job.join(java.time.Duration.ofNanos(left));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 }
