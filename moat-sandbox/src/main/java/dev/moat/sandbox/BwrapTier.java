@@ -128,13 +128,19 @@ public final class BwrapTier implements SandboxTier {
     return this;
   }
 
+  private interface Cleanup {
+    void run() throws IOException;
+  }
+
   private static void undo(Exception failure, SandboxScratch scratch, JobCgroup cgroup, JobNetwork network) {
-    try {
-      scratch.delete();
-      if (cgroup != null) cgroup.close();
-      if (network != null) network.close();
-    } catch (IOException | RuntimeException suppressed) {
-      failure.addSuppressed(suppressed);
+    // Each step is tried even when an earlier one failed, so one failure leaks nothing else.
+    for (Cleanup step : new Cleanup[] {scratch::delete, cgroup == null ? () -> {} : cgroup::close,
+        network == null ? () -> {} : network::close}) {
+      try {
+        step.run();
+      } catch (IOException | RuntimeException suppressed) {
+        failure.addSuppressed(suppressed);
+      }
     }
   }
 
