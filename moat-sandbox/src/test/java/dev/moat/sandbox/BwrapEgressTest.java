@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.moat.sandbox.net.AllowedHost;
 import dev.moat.sandbox.net.Egress;
+import dev.moat.sandbox.net.EgressFixture;
 import dev.moat.sandbox.net.EgressPolicy;
 import dev.moat.sandbox.net.EgressSettings;
 import dev.moat.sandbox.net.HostResolver;
-import dev.moat.sandbox.net.Ipv4Cidr;
 import dev.moat.sandbox.net.JobNetwork;
 import dev.moat.sandbox.net.NetworkLab;
 import java.io.IOException;
@@ -48,7 +48,7 @@ class BwrapEgressTest {
       if (!name.equals("allowed.example")) throw new UnknownHostException(name);
       return List.of((Inet4Address) InetAddress.getByName(NetworkLab.ALLOWED));
     };
-    egress = Egress.start(new EgressSettings("moat_bt" + pid, "bt" + pid % 100000, Ipv4Cidr.parse("10.233.0.0/16")), resolver);
+    egress = Egress.start(new EgressSettings("moat_bt" + pid, "bt" + pid % 100000, EgressFixture.pool()), resolver);
   }
 
   @AfterAll

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /** What the real egress tests share: the capability check, test-only names and a fake resolver. */
-final class EgressFixture {
+public final class EgressFixture {
   /** Names the gateway resolves in tests; {@code rebind.example} points at a private address. */
   static final Map<String, String> NAMES = Map.of(
       "allowed.example", NetworkLab.ALLOWED, "other.example", NetworkLab.OTHER, "rebind.example", "10.0.0.1");
@@ -35,7 +35,15 @@ final class EgressFixture {
   /** Settings whose table, prefix and pool no one else on this host uses. */
   static EgressSettings settings(String letters) {
     long pid = ProcessHandle.current().pid();
-    return new EgressSettings("moat_" + letters + pid, letters + (pid % 100000), Ipv4Cidr.parse("10.232.0.0/16"));
+    return new EgressSettings("moat_" + letters + pid, letters + (pid % 100000), pool());
+  }
+
+  /**
+   * A job address pool of this test JVM's own (10.200/16 to 10.249/16 by pid), so that two test
+   * runs on one host (two checkouts) don't route the same addresses. Never the default pool.
+   */
+  public static Ipv4Cidr pool() {
+    return Ipv4Cidr.parse("10." + (200 + ProcessHandle.current().pid() % 50) + ".0.0/16");
   }
 
   static HostResolver resolver() {
