@@ -8,17 +8,22 @@ import dev.moat.sandbox.image.ImageStore;
 import dev.moat.sandbox.net.Egress;
 import dev.moat.sandbox.net.EgressSettings;
 import dev.moat.sandbox.oci.OciLimits;
+import dev.moat.sandbox.oci.OciRuntimes;
 import dev.moat.sandbox.oci.OciSettings;
 import dev.moat.sandbox.oci.OciTier;
 import java.io.IOException;
 import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds the sandbox tier that a pool's settings ask for. The oci pool's image name is pinned to
  * its digest here, once, at agent start: a later rebuild of the name does not change what a
- * running agent executes.
+ * running agent executes. The oci runtime is chosen here too: crun only where it runs a real probe
+ * container, otherwise runc ({@link OciRuntimes}).
  */
 public final class PoolTier {
+  private static final Logger LOG = LoggerFactory.getLogger(PoolTier.class);
   private PoolTier() {}
 
   /**
@@ -41,9 +46,10 @@ public final class PoolTier {
         var store = new ImageStore(images);
         String digest = store.resolve(pool.image().orElseThrow());
         var defaults = OciSettings.defaults(scratchRoot, images.resolveSibling("rootfs"));
-        var settings = new OciSettings(defaults.uid(), defaults.gid(), defaults.runc(), defaults.runcRoot(),
-            defaults.scratchRoot(), defaults.rootfsRoot(), ociLimits(pool.limits(), defaults.limits()));
-        yield new OciTier(settings, store, digest);
+        var runtime = OciRuntimes.choose(defaults.withLimits(ociLimits(pool.limits(), defaults.limits())), store, digest);
+        LOG.atInfo().addKeyValue("image_digest", digest).addKeyValue("runtime", runtime.settings().runc())
+            .log("oci runtime chosen: " + runtime.reason());
+        yield new OciTier(runtime.settings(), store, digest);
       }
     };
   }

@@ -8,8 +8,9 @@ import java.util.Objects;
  *
  * @param uid the uid container processes run as; never 0 (default 65500, as the bwrap tier)
  * @param gid their gid; never 0
- * @param runc the runc binary
- * @param runcRoot runc's state directory ({@code --root}); Moat's own, so that {@code runc list}
+ * @param runc the OCI runtime binary: runc, or crun where the host can run it ({@link OciRuntimes});
+ *     both take the same command line
+ * @param runcRoot the runtime's state directory ({@code --root}); Moat's own, so that {@code list}
  *     with it shows only Moat's containers and leftovers after a crash are easy to find
  * @param scratchRoot where each sandbox gets its bundle directory
  * @param rootfsRoot where unpacked images are cached, one read-only tree per digest
@@ -26,6 +27,16 @@ public record OciSettings(int uid, int gid, Path runc, Path runcRoot, Path scrat
       if (!p.isAbsolute()) throw new IllegalArgumentException("path must be absolute: " + p);
     }
     Objects.requireNonNull(limits, "limits");
+  }
+
+  /** These settings with {@code runtime}, whose state goes in {@code stateRoot}. */
+  public OciSettings withRuntime(Path runtime, Path stateRoot) {
+    return new OciSettings(uid, gid, runtime, stateRoot, scratchRoot, rootfsRoot, limits);
+  }
+
+  /** These settings with other caps per container. */
+  public OciSettings withLimits(OciLimits newLimits) {
+    return new OciSettings(uid, gid, runc, runcRoot, scratchRoot, rootfsRoot, newLimits);
   }
 
   /** uid/gid 65500, {@code /usr/sbin/runc}, state in {@code /run/moat/runc}, the given directories. */

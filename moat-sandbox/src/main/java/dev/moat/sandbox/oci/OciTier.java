@@ -115,8 +115,9 @@ public final class OciTier implements SandboxTier {
         ExecResult r = sandbox.exec(List.of("/bin/true"), Map.of(), out::write,
             tier.clock.instant().plus(Duration.ofSeconds(30)));
         return r.succeeded()
-            ? Availability.yes("runc works with image " + digest)
-            : Availability.no("runc failed (" + r + "): " + out.toString(StandardCharsets.UTF_8).strip());
+            ? Availability.yes(settings.runc().getFileName() + " works with image " + digest)
+            : Availability.no(settings.runc().getFileName() + " failed (" + r + "): "
+                + out.toString(StandardCharsets.UTF_8).strip());
       }
     } catch (IOException | RuntimeException e) {
       return Availability.no("oci probe failed: " + e);
