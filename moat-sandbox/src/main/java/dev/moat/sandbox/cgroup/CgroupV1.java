@@ -53,7 +53,7 @@ final class CgroupV1 implements Cgroups {
     String name = Cgroups.nameOf(id);
     Objects.requireNonNull(limits, "limits");
     Map<String, Path> dirs = jobDirs(name);
-    V1JobCgroup job = new V1JobCgroup(name, dirs, tree);
+    V1JobCgroup job = new V1JobCgroup(name, dirs, otherDirs(name, dirs), tree);
     List<Path> made = new ArrayList<>();
     try {
       for (Path dir : job.directories()) {
@@ -83,6 +83,14 @@ final class CgroupV1 implements Cgroups {
     return dirs;
   }
 
+  /** Job {@code name}'s place in every mounted hierarchy that {@code dirs} doesn't cover. */
+  private List<Path> otherDirs(String name, Map<String, Path> dirs) {
+    Set<Path> others = new TreeSet<>();
+    for (Path parent : own.values()) others.add(parent.resolve(name));
+    others.removeAll(dirs.values());
+    return List.copyOf(others);
+  }
+
   @Override
   public List<String> removeLeftovers() throws IOException {
     return removeLeftovers(JOB_PREFIX);
@@ -92,7 +100,10 @@ final class CgroupV1 implements Cgroups {
   List<String> removeLeftovers(String prefix) throws IOException {
     Set<String> names = new TreeSet<>();
     for (Path parent : new LinkedHashSet<>(own.values())) names.addAll(LeftoverNames.under(parent, prefix));
-    for (String name : names) new V1JobCgroup(name, jobDirs(name), tree).close();
+    for (String name : names) {
+      Map<String, Path> dirs = jobDirs(name);
+      new V1JobCgroup(name, dirs, otherDirs(name, dirs), tree).close();
+    }
     return List.copyOf(names);
   }
 
