@@ -29,12 +29,7 @@ public final class PoolTier {
     return switch (pool.tier()) {
       case BWRAP -> {
         var tier = new BwrapTier(BwrapSettings.defaults().withScratchRoot(scratchRoot).withLimits(pool.limits()));
-        if (pool.egress().isPresent()) {
-          // One table for the agent's lifetime; a crashed agent's leftovers go first.
-          Egress egress = Egress.start(EgressSettings.defaults());
-          egress.removeLeftovers();
-          tier.withEgress(egress, pool.egress().get());
-        }
+        if (pool.egress().isPresent()) tier.withEgress(startEgress(), pool.egress().get());
         yield tier;
       }
       case OCI -> {
@@ -43,9 +38,18 @@ public final class PoolTier {
         var defaults = OciSettings.defaults(scratchRoot, images.resolveSibling("rootfs"));
         var settings = new OciSettings(defaults.uid(), defaults.gid(), defaults.runc(), defaults.runcRoot(),
             defaults.scratchRoot(), defaults.rootfsRoot(), ociLimits(pool.limits(), defaults.limits()));
-        yield new OciTier(settings, store, digest);
+        var tier = new OciTier(settings, store, digest);
+        if (pool.egress().isPresent()) tier.withEgress(startEgress(), pool.egress().get());
+        yield tier;
       }
     };
+  }
+
+  /** One table for the agent's lifetime; a crashed agent's leftovers go first. */
+  private static Egress startEgress() throws IOException {
+    Egress egress = Egress.start(EgressSettings.defaults());
+    egress.removeLeftovers();
+    return egress;
   }
 
   static OciLimits ociLimits(Limits limits, OciLimits defaults) {
