@@ -15,7 +15,7 @@ import dev.moat.sandbox.net.AllowedHost;
 import dev.moat.sandbox.net.Egress;
 import dev.moat.sandbox.net.EgressFixture;
 import dev.moat.sandbox.net.EgressPolicy;
-import dev.moat.sandbox.net.EgressSettings;
+import dev.moat.sandbox.net.EgressLab;
 import dev.moat.sandbox.net.JobNetwork;
 import dev.moat.sandbox.net.JobProbe;
 import dev.moat.sandbox.net.JobProbe.Outcome;
@@ -48,6 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("slow")
 class OciEgressTest {
+  static EgressLab net;
   static NetworkLab lab;
   static Egress egress;
   @TempDir Path tempDir;
@@ -60,20 +61,14 @@ class OciEgressTest {
     assumeTrue(HostUser.current().isRoot(), "the oci tier needs root");
     assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runc")), "no runc (apt-get install runc)");
     EgressFixture.assumeCapable("oci egress tests");
-    long pid = ProcessHandle.current().pid();
-    lab = NetworkLab.start("lo" + pid % 100000);
-    egress = Egress.start(new EgressSettings("moat_oe" + pid, "oe" + pid % 100000, EgressFixture.pool()),
-        EgressFixture.resolver());
-    egress.removeLeftovers();
+    net = EgressLab.start("lo", "oe", EgressFixture.resolver());
+    lab = net.lab();
+    egress = net.egress();
   }
 
   @AfterAll
   static void stop() throws IOException {
-    try {
-      if (egress != null) egress.close();
-    } finally {
-      if (lab != null) lab.close();
-    }
+    if (net != null) net.close();
   }
 
   @BeforeEach
