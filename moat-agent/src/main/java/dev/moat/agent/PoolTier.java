@@ -21,15 +21,32 @@ import java.nio.file.Path;
 public final class PoolTier {
   private PoolTier() {}
 
+  /** Gives the agent's {@link Egress}; called once, and only for a pool with {@code egress:}. */
+  @FunctionalInterface
+  public interface EgressStart {
+    Egress start() throws IOException;
+  }
+
   /**
+   * With Moat's default egress table, prefix and address pool ({@link EgressSettings#defaults()}).
+   *
    * @param images the agent's image store (for oci pools)
    * @param scratchRoot where sandboxes keep their private files; searchable by the job uid
    */
   public static SandboxTier create(PoolSettings pool, Path images, Path scratchRoot) throws IOException {
+    return create(pool, images, scratchRoot, PoolTier::startEgress);
+  }
+
+  /**
+   * @param egress gives the Egress whose job networks the pool's sandboxes join (tests pass one
+   *     with names and an address pool of their own, and close it)
+   */
+  public static SandboxTier create(PoolSettings pool, Path images, Path scratchRoot, EgressStart egress)
+      throws IOException {
     return switch (pool.tier()) {
       case BWRAP -> {
         var tier = new BwrapTier(BwrapSettings.defaults().withScratchRoot(scratchRoot).withLimits(pool.limits()));
-        if (pool.egress().isPresent()) tier.withEgress(startEgress(), pool.egress().get());
+        if (pool.egress().isPresent()) tier.withEgress(egress.start(), pool.egress().get());
         yield tier;
       }
       case OCI -> {
@@ -39,7 +56,7 @@ public final class PoolTier {
         var settings = new OciSettings(defaults.uid(), defaults.gid(), defaults.runc(), defaults.runcRoot(),
             defaults.scratchRoot(), defaults.rootfsRoot(), ociLimits(pool.limits(), defaults.limits()));
         var tier = new OciTier(settings, store, digest);
-        if (pool.egress().isPresent()) tier.withEgress(startEgress(), pool.egress().get());
+        if (pool.egress().isPresent()) tier.withEgress(egress.start(), pool.egress().get());
         yield tier;
       }
     };
