@@ -42,10 +42,8 @@ import org.slf4j.LoggerFactory;
  * denials {@link Sandbox#egressDenials()} reports.
  *
  * <p>Crash sweep: {@link #removeLeftovers()} removes the containers (runc state in
- * {@link OciSettings#runcRoot()}, cgroups under {@link OciSettings#cgroupParent()}) and bundles a crashed
- * agent left.
- *
- * <p>Not yet: a seccomp profile (the hardened one is being written for bwrap and will be shared).
+ * {@link OciSettings#runcRoot()}, cgroups under {@link OciSettings#cgroupParent()}) and bundles a
+ * crashed agent left.
  *
  * <p>Requirements: root (runc manages cgroups and mounts) and {@code runc} 1.1+.
  *
