@@ -16,7 +16,7 @@ import java.util.Optional;
  * @param limits memory, pids and CPU per job
  * @param diskBytes the workspace cap per job (a loop-mounted filesystem of this size), or empty for
  *     a plain directory
- * @param egress the network each job gets: empty for bwrap's own empty namespace (loopback only,
+ * @param egress the network each job gets: empty for an empty namespace per sandbox or step (loopback only,
  *     no host resources), otherwise a per-job namespace with this policy, which every step (bwrap
  *     sandbox or oci container) joins
  */
