@@ -106,14 +106,14 @@ public final class BwrapTier implements SandboxTier {
     Path seccomp;
     try {
       seccomp = scratch.writeSeccompProgram(SECCOMP);
-      cgroup = cgroups.isEmpty() ? null : SandboxCgroup.create(cgroups.get(), spec, settings.limits().orElseThrow());
+      cgroup = cgroups.isEmpty() ? null : SandboxCgroup.create(cgroups.get(), spec.id(), settings.limits().orElseThrow());
       Egress e = egress;
       if (e != null) {
         network = e.open(egressPolicy);
         scratch.appendHosts(network.hostsEntries());
       }
     } catch (IOException | RuntimeException e) {
-      undo(e, scratch, cgroup, network);
+      SandboxCgroup.undoCreate(e, scratch, cgroup, network);
       throw e;
     }
     LOG.debug("bwrap sandbox created: id={} workspace={} uid={} cgroup={}", spec.id(), workspace, user.uid(),
@@ -131,21 +131,6 @@ public final class BwrapTier implements SandboxTier {
     return this;
   }
 
-  private interface Cleanup {
-    void run() throws IOException;
-  }
-
-  private static void undo(Exception failure, SandboxScratch scratch, SandboxCgroup cgroup, JobNetwork network) {
-    // Each step is tried even when an earlier one failed, so one failure leaks nothing else.
-    for (Cleanup step : new Cleanup[] {scratch::delete, cgroup == null ? () -> {} : cgroup::close,
-        network == null ? () -> {} : network::close}) {
-      try {
-        step.run();
-      } catch (IOException | RuntimeException suppressed) {
-        failure.addSuppressed(suppressed);
-      }
-    }
-  }
 
   /**
    * Kills and removes the job cgroups that a crashed agent left; call once at agent start. Assumes

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +52,18 @@ final class V1JobCgroup implements JobCgroup {
 
   @Override
   public String name() {
+    return name;
+  }
+
+  @Override
+  public JobCgroup child(String child) {
+    Map<String, Path> nested = new LinkedHashMap<>();
+    dirs.forEach((controller, dir) -> nested.put(controller, dir.resolve(Cgroups.requireChildName(child))));
+    return new V1JobCgroup(name + "/" + child, nested, List.of(), tree);
+  }
+
+  @Override
+  public String relativePath() {
     return name;
   }
 

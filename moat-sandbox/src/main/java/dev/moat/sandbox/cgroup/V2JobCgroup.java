@@ -36,6 +36,16 @@ final class V2JobCgroup implements JobCgroup {
   }
 
   @Override
+  public JobCgroup child(String child) {
+    return new V2JobCgroup(name + "/" + child, dir.resolve(Cgroups.requireChildName(child)), tree);
+  }
+
+  @Override
+  public String relativePath() {
+    return dir.getParent().getFileName() + "/" + name;
+  }
+
+  @Override
   public JoinPrefix join() {
     return new JoinPrefix(List.of(dir.resolve("cgroup.procs")));
   }
