@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.moat.sandbox.ExecResult.LimitHit;
 import dev.moat.sandbox.ExecResult.Outcome;
 import dev.moat.sandbox.cgroup.Cgroups;
 import dev.moat.sandbox.cgroup.Limits;
