@@ -1,7 +1,6 @@
 package dev.moat.sandbox;
 
 import dev.moat.sandbox.ExecResult.Outcome;
-import dev.moat.sandbox.cgroup.JobCgroup;
 import dev.moat.sandbox.net.JobNetwork;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -46,7 +45,7 @@ final class BwrapSandbox implements Sandbox {
   private final Path workspace;
   private final SandboxScratch scratch;
   private final Path seccompProgram;
-  private final JobCgroup cgroup;
+  private final SandboxCgroup cgroup;
   private final JobNetwork network;
   private final InstantSource clock;
   private final ReentrantLock lock = new ReentrantLock();
@@ -55,7 +54,7 @@ final class BwrapSandbox implements Sandbox {
   private boolean closed;
 
   BwrapSandbox(SandboxSpec spec, BwrapCommand.SandboxUser user, HostLayout host, Path workspace,
-      SandboxScratch scratch, Path seccompProgram, JobCgroup cgroup, JobNetwork network, InstantSource clock) {
+      SandboxScratch scratch, Path seccompProgram, SandboxCgroup cgroup, JobNetwork network, InstantSource clock) {
     this.spec = spec;
     this.user = user;
     this.host = host;
@@ -92,7 +91,7 @@ final class BwrapSandbox implements Sandbox {
     try {
       ExecResult result = run.await(deadline, clock);
       if (result.outcome() != Outcome.EXITED) emptyCgroup();
-      return before == null ? result : result.withLimitsHit(counters().since(before));
+      return before == null ? result : cgroup.withLimitsHit(result, before);
     } finally {
       lock.lock();
       try {
@@ -121,17 +120,12 @@ final class BwrapSandbox implements Sandbox {
 
   /** The cgroup's counters, or null without a cgroup. */
   private LimitCounters counters() throws IOException {
-    return cgroup == null ? null : LimitCounters.of(cgroup.stats());
+    return cgroup == null ? null : cgroup.counters();
   }
 
   /** Kills whatever of the job escaped its pid namespace's reach (nothing should). */
   private void emptyCgroup() {
-    if (cgroup == null) return;
-    try {
-      cgroup.kill();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot empty the cgroup of sandbox " + spec.id(), e);
-    }
+    if (cgroup != null) cgroup.empty();
   }
 
   @Override

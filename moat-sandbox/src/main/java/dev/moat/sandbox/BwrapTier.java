@@ -1,7 +1,6 @@
 package dev.moat.sandbox;
 
 import dev.moat.sandbox.cgroup.Cgroups;
-import dev.moat.sandbox.cgroup.JobCgroup;
 import dev.moat.sandbox.net.Egress;
 import dev.moat.sandbox.net.EgressPolicy;
 import dev.moat.sandbox.net.JobNetwork;
@@ -16,12 +15,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,19 +101,19 @@ public final class BwrapTier implements SandboxTier {
     WorkspaceGrant.give(workspace, user.uid(), user.gid(), user.switchFromRoot());
     SandboxScratch scratch = SandboxScratch.create(
         settings.scratchRoot(), name(), spec.id(), user.uid(), user.gid(), "moat-" + spec.id());
-    JobCgroup cgroup = null;
+    SandboxCgroup cgroup = null;
     JobNetwork network = null;
     Path seccomp;
     try {
       seccomp = scratch.writeSeccompProgram(SECCOMP);
-      cgroup = cgroups.isEmpty() ? null : cgroups.get().create(cgroupId(spec), settings.limits().orElseThrow());
+      cgroup = cgroups.isEmpty() ? null : SandboxCgroup.create(cgroups.get(), spec.id(), settings.limits().orElseThrow());
       Egress e = egress;
       if (e != null) {
         network = e.open(egressPolicy);
         scratch.appendHosts(network.hostsEntries());
       }
     } catch (IOException | RuntimeException e) {
-      undo(e, scratch, cgroup, network);
+      SandboxCgroup.undoCreate(e, scratch, cgroup, network);
       throw e;
     }
     LOG.debug("bwrap sandbox created: id={} workspace={} uid={} cgroup={}", spec.id(), workspace, user.uid(),
@@ -134,27 +131,6 @@ public final class BwrapTier implements SandboxTier {
     return this;
   }
 
-  private interface Cleanup {
-    void run() throws IOException;
-  }
-
-  private static void undo(Exception failure, SandboxScratch scratch, JobCgroup cgroup, JobNetwork network) {
-    // Each step is tried even when an earlier one failed, so one failure leaks nothing else.
-    for (Cleanup step : new Cleanup[] {scratch::delete, cgroup == null ? () -> {} : cgroup::close,
-        network == null ? () -> {} : network::close}) {
-      try {
-        step.run();
-      } catch (IOException | RuntimeException suppressed) {
-        failure.addSuppressed(suppressed);
-      }
-    }
-  }
-
-  /** Unique even when two sandboxes share a spec id (tests do): the cgroup outlives a racing close. */
-  private static String cgroupId(SandboxSpec spec) {
-    String id = spec.id().length() > 32 ? spec.id().substring(0, 32) : spec.id();
-    return id + "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(2);
-  }
 
   /**
    * Kills and removes the job cgroups that a crashed agent left; call once at agent start. Assumes

@@ -13,6 +13,9 @@ import java.util.Set;
  * @param pidsMaxHits forks refused at the pids limit so far
  */
 public record LimitCounters(long oomKills, long pidsMaxHits) {
+  /** What a new cgroup counts. */
+  public static final LimitCounters ZERO = new LimitCounters(0, 0);
+
   public static LimitCounters of(CgroupStats stats) {
     return new LimitCounters(stats.oomKills(), stats.pidsMaxHits());
   }

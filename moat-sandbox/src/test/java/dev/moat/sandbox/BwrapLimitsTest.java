@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.moat.sandbox.ExecResult.LimitHit;
 import dev.moat.sandbox.ExecResult.Outcome;
 import dev.moat.sandbox.cgroup.Cgroups;
 import dev.moat.sandbox.cgroup.Limits;
@@ -14,8 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -60,23 +57,17 @@ class BwrapLimitsTest {
 
   @Test
   void aForkBombStopsAtThePidsCap() throws IOException {
-    Ran ran = sh("n=0; while :; do sleep 60 & n=$((n+1)); echo forked $n; done");
+    Ran ran = sh(LimitScripts.FORK_BOMB);
 
-    assertThat(ran.result().limitsHit()).contains(LimitHit.PIDS);
-    assertThat(ran.output()).contains("Cannot fork");
-    int forked = Pattern.compile("forked (\\d+)").matcher(ran.output()).results()
-        .mapToInt(m -> Integer.parseInt(m.group(1))).max().orElse(0);
-    assertThat(forked).isBetween(LIMITS.pidsMax() - 8, LIMITS.pidsMax() - 1);
+    LimitScripts.assertStoppedAtPidsCap(ran.result(), ran.output(), LIMITS.pidsMax());
     assertThat(sh("echo still usable").output()).contains("still usable");
   }
 
   @Test
   void aMemoryBombIsKilledAndTheResultSaysOutOfMemory() throws IOException {
-    Ran ran = sh("x=$(head -c 400000000 /dev/zero | tr '\\0' a); echo survived ${#x}");
+    Ran ran = sh(LimitScripts.MEMORY_BOMB);
 
-    assertThat(ran.result().limitsHit()).contains(LimitHit.MEMORY);
-    assertThat(ran.output()).doesNotContain("survived");
-    assertThat(ran.result().exitCode()).isNotZero();
+    LimitScripts.assertKilledForMemory(ran.result(), ran.output());
   }
 
   @Test
@@ -90,16 +81,8 @@ class BwrapLimitsTest {
   /** Spins for 3 s of wall time in the shell itself and reads its own CPU time (clock ticks). */
   @Test
   void theCpuQuotaHoldsWithinTenPercent() throws IOException {
-    String script = """
-        read up _ < /proc/uptime; start=${up%.*}${up#*.}; now=$start
-        while [ $((now - start)) -lt 300 ]; do read up _ < /proc/uptime; now=${up%.*}${up#*.}; done
-        read stat < /proc/$$/stat; set -- $stat; echo "wall $((now - start)) cpu $((${14} + ${15}))"
-        """;
-    Ran ran = sh(script);
+    Ran ran = sh(LimitScripts.SPIN);
 
-    Matcher m = Pattern.compile("wall (\\d+) cpu (\\d+)").matcher(ran.output());
-    assertThat(m.find()).as(ran.output()).isTrue();
-    double share = Double.parseDouble(m.group(2)) / Double.parseDouble(m.group(1));
-    assertThat(share).isCloseTo(LIMITS.cpuMillicores() / 1000.0, within(0.05));
+    assertThat(LimitScripts.cpuShare(ran.output())).isCloseTo(LIMITS.cpuMillicores() / 1000.0, within(0.05));
   }
 }

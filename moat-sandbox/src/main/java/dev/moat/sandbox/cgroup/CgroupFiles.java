@@ -1,13 +1,19 @@
 package dev.moat.sandbox.cgroup;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * The few file operations a cgroup driver needs, with errors that name the file and value. Works
@@ -71,6 +77,31 @@ final class CgroupFiles {
    * Removes a cgroup directory. The kernel refuses (EBUSY) while processes remain or, in v1, for a
    * moment after the last one left, so this retries for {@link #REMOVE_PATIENCE}. Absent is done.
    */
+  /**
+   * The pids in cgroup {@code dir} and in every cgroup nested below it (a runtime such as runc
+   * puts each step's container in a child of the job's cgroup); none when {@code dir} is gone.
+   */
+  static List<Long> pidsBelow(Path dir) throws IOException {
+    Set<Long> all = new TreeSet<>();
+    for (Path cgroup : cgroupsBelow(dir)) all.addAll(pids(cgroup.resolve("cgroup.procs")));
+    return List.copyOf(all);
+  }
+
+  /** {@code dir} and every cgroup nested below it, deepest first; none when {@code dir} is gone. */
+  static List<Path> cgroupsBelow(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) return List.of();
+    try (Stream<Path> walk = Files.walk(dir, MAX_NESTING)) {
+      return walk.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
+          .sorted(Comparator.comparingInt(Path::getNameCount).reversed()).toList();
+    } catch (UncheckedIOException e) {
+      if (e.getCause() instanceof NoSuchFileException) return cgroupsBelow(dir); // a child went meanwhile
+      throw e.getCause();
+    }
+  }
+
+  /** How deep below a job's cgroup others may nest: runc adds one level (its container). */
+  static final int MAX_NESTING = 4;
+
   static void rmdir(Path dir) throws IOException {
     long giveUp = System.nanoTime() + REMOVE_PATIENCE.toNanos();
     while (true) {

@@ -76,7 +76,7 @@ record CgroupHost(Map<String, Path> v1, Optional<Path> v2) {
         return new CgroupV2(v2.get(), CgroupTree.KERNEL);
       }
     }
-    if (hasV1(CgroupV1.CONTROLLERS)) return new CgroupV1(v1, CgroupTree.KERNEL);
+    if (hasV1(CgroupV1.CONTROLLERS)) return new CgroupV1(v1, v2, CgroupTree.KERNEL);
     throw new IOException("no usable cgroups: need a cgroup2 hierarchy with " + CgroupV2.CONTROLLERS
         + " in our cgroup's cgroup.controllers, or cgroup v1 hierarchies for " + CgroupV1.CONTROLLERS
         + "; found v1 " + v1.keySet() + ", v2 " + v2.map(Path::toString).orElse("not mounted"));

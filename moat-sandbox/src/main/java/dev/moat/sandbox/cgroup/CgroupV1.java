@@ -5,10 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -31,15 +31,21 @@ final class CgroupV1 implements Cgroups {
   static final String JOB_PREFIX = "moat-";
 
   private final Map<String, Path> own;
+  private final List<Path> otherParents;
   private final CgroupTree tree;
 
   /**
    * @param own controller to the agent's own cgroup directory in that controller's hierarchy
+   * @param unified the agent's own cgroup in a hybrid host's unified hierarchy, if mounted: a
+   *     runtime nests its containers there too, so a job's name may appear in it
    * @param tree how cgroups are made and removed ({@link CgroupTree#KERNEL} outside tests)
    */
-  CgroupV1(Map<String, Path> own, CgroupTree tree) {
+  CgroupV1(Map<String, Path> own, Optional<Path> unified, CgroupTree tree) {
     if (!own.keySet().containsAll(CONTROLLERS)) throw new IllegalArgumentException("v1 needs " + CONTROLLERS + ", got " + own.keySet());
     this.own = Map.copyOf(own);
+    Set<Path> parents = new TreeSet<>(own.values());
+    unified.ifPresent(parents::add);
+    this.otherParents = List.copyOf(parents);
     this.tree = Objects.requireNonNull(tree, "tree");
   }
 
@@ -53,7 +59,7 @@ final class CgroupV1 implements Cgroups {
     String name = Cgroups.nameOf(id);
     Objects.requireNonNull(limits, "limits");
     Map<String, Path> dirs = jobDirs(name);
-    V1JobCgroup job = new V1JobCgroup(name, dirs, tree);
+    V1JobCgroup job = new V1JobCgroup(name, dirs, otherDirs(name, dirs), tree);
     List<Path> made = new ArrayList<>();
     try {
       for (Path dir : job.directories()) {
@@ -83,16 +89,27 @@ final class CgroupV1 implements Cgroups {
     return dirs;
   }
 
+  /** Job {@code name}'s place in every mounted hierarchy that {@code dirs} doesn't cover. */
+  private List<Path> otherDirs(String name, Map<String, Path> dirs) {
+    Set<Path> others = new TreeSet<>();
+    for (Path parent : otherParents) others.add(parent.resolve(name));
+    others.removeAll(dirs.values());
+    return List.copyOf(others);
+  }
+
   @Override
   public List<String> removeLeftovers() throws IOException {
     return removeLeftovers(JOB_PREFIX);
   }
 
-  /** Kills and removes the job cgroups whose names start with {@code prefix} in any hierarchy. */
-  List<String> removeLeftovers(String prefix) throws IOException {
+  @Override
+  public List<String> removeLeftovers(String prefix) throws IOException {
     Set<String> names = new TreeSet<>();
-    for (Path parent : new LinkedHashSet<>(own.values())) names.addAll(LeftoverNames.under(parent, prefix));
-    for (String name : names) new V1JobCgroup(name, jobDirs(name), tree).close();
+    for (Path parent : otherParents) names.addAll(LeftoverNames.under(parent, Cgroups.requireJobPrefix(prefix)));
+    for (String name : names) {
+      Map<String, Path> dirs = jobDirs(name);
+      new V1JobCgroup(name, dirs, otherDirs(name, dirs), tree).close();
+    }
     return List.copyOf(names);
   }
 

@@ -82,8 +82,9 @@ final class CgroupV2 implements Cgroups {
   }
 
   /** Kills and removes the job cgroups in {@code moat-jobs} whose names start with {@code prefix}. */
-  List<String> removeLeftovers(String prefix) throws IOException {
-    List<String> names = LeftoverNames.under(jobsDir(), prefix);
+  @Override
+  public List<String> removeLeftovers(String prefix) throws IOException {
+    List<String> names = LeftoverNames.under(jobsDir(), Cgroups.requireJobPrefix(prefix));
     for (String name : names) new V2JobCgroup(name, jobsDir().resolve(name), tree).close();
     return names;
   }

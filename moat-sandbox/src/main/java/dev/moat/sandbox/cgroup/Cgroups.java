@@ -46,6 +46,26 @@ public sealed interface Cgroups permits CgroupV1, CgroupV2 {
   List<String> removeLeftovers() throws IOException;
 
   /**
+   * As {@link #removeLeftovers()}, but only the job cgroups whose names start with {@code prefix}
+   * ({@code moat-} and more): for a tier that names its job cgroups apart, and for tests.
+   */
+  List<String> removeLeftovers(String prefix) throws IOException;
+
+  /** {@code name}, if it can name one cgroup directory (letters, digits, '.', '_', '-'; not "." or ".."). */
+  static String requireChildName(String name) {
+    if (!name.matches("[A-Za-z0-9._-]{1,128}") || name.equals(".") || name.equals("..")) {
+      throw new IllegalArgumentException("bad cgroup name: " + name);
+    }
+    return name;
+  }
+
+  /** {@code prefix}, if it names job cgroups only: {@code moat-} and letters, digits or '-'. */
+  static String requireJobPrefix(String prefix) {
+    if (!prefix.matches("moat-[A-Za-z0-9-]*")) throw new IllegalArgumentException("bad job cgroup prefix: " + prefix);
+    return prefix;
+  }
+
+  /**
    * Whether job cgroups can be created here: detects the driver, then creates and removes a probe
    * cgroup. Never throws; the reason names the driver or what failed.
    */

@@ -16,6 +16,21 @@ public sealed interface JobCgroup extends AutoCloseable permits V1JobCgroup, V2J
   /** {@code moat-<id>}. */
   String name();
 
+  /**
+   * Where the job's cgroup is relative to the agent's own: what a runtime's relative
+   * {@code cgroupsPath} names to nest a container below it ({@code moat-<id>} on v1,
+   * {@code moat-jobs/moat-<id>} on v2).
+   */
+  String relativePath();
+
+  /**
+   * The cgroup {@code child} nested directly below this one (made by a runtime for a container),
+   * as a view for its {@link #stats()}: v1 counts an OOM kill in the victim's memcg and a refused
+   * fork in the forking task's cgroup, not in the ancestor whose limit was hit, so a step's hits are
+   * read where it ran.
+   */
+  JobCgroup child(String child);
+
   /** The launch prefix that puts a process into this job's cgroups before it execs the job. */
   JoinPrefix join();
 

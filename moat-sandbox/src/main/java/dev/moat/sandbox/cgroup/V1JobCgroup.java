@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +19,13 @@ import org.slf4j.LoggerFactory;
  * the job (when the freezer hierarchy is mounted) so that it can't fork, SIGKILLs every pid listed
  * in its {@code cgroup.procs} files, thaws it so the signals are delivered, and repeats until every
  * hierarchy's group is empty. Without a freezer the repetition alone catches forks in flight; the
- * pids limit bounds how many there can be.
+ * pids limit bounds how many there can be. The v1 freezer is hierarchical, and {@link #pids()}
+ * reads nested cgroups too, so this covers cgroups that a runtime nests below the job's (runc's
+ * per-container ones).
+ *
+ * <p>A runtime also makes the job's name in hierarchies the driver doesn't use (devices, cpuset,
+ * blkio...) as the parent of its own cgroups; {@link #remove()} removes those too ({@code others}),
+ * nested ones first, so a job leaves no directory in any hierarchy.
  *
  * <p>Thread-safe: all state is in the kernel.
  */
@@ -28,17 +36,34 @@ final class V1JobCgroup implements JobCgroup {
 
   private final String name;
   private final Map<String, Path> dirs;
+  private final List<Path> others;
   private final CgroupTree tree;
 
-  /** @param dirs controller to this job's directory in its hierarchy (co-mounted ones repeat) */
-  V1JobCgroup(String name, Map<String, Path> dirs, CgroupTree tree) {
+  /**
+   * @param dirs controller to this job's directory in its hierarchy (co-mounted ones repeat)
+   * @param others where the job's name may appear in the other hierarchies, made by a runtime
+   */
+  V1JobCgroup(String name, Map<String, Path> dirs, List<Path> others, CgroupTree tree) {
     this.name = name;
     this.dirs = Map.copyOf(dirs);
+    this.others = List.copyOf(others);
     this.tree = tree;
   }
 
   @Override
   public String name() {
+    return name;
+  }
+
+  @Override
+  public JobCgroup child(String child) {
+    Map<String, Path> nested = new LinkedHashMap<>();
+    dirs.forEach((controller, dir) -> nested.put(controller, dir.resolve(Cgroups.requireChildName(child))));
+    return new V1JobCgroup(name + "/" + child, nested, List.of(), tree);
+  }
+
+  @Override
+  public String relativePath() {
     return name;
   }
 
@@ -61,7 +86,7 @@ final class V1JobCgroup implements JobCgroup {
   @Override
   public List<Long> pids() throws IOException {
     Set<Long> all = new TreeSet<>();
-    for (Path dir : directories()) all.addAll(CgroupFiles.pids(dir.resolve("cgroup.procs")));
+    for (Path dir : directories()) all.addAll(CgroupFiles.pidsBelow(dir));
     return List.copyOf(all);
   }
 
@@ -114,9 +139,11 @@ final class V1JobCgroup implements JobCgroup {
   @Override
   public void remove() throws IOException {
     IOException failure = null;
-    for (Path dir : directories().reversed()) {
+    List<Path> all = new ArrayList<>(others);
+    all.addAll(directories().reversed());
+    for (Path dir : all) {
       try {
-        tree.rmdir(dir);
+        for (Path cgroup : CgroupFiles.cgroupsBelow(dir)) tree.rmdir(cgroup);
       } catch (IOException e) {
         if (failure == null) failure = e;
         else failure.addSuppressed(e);

@@ -11,7 +11,9 @@ import java.util.List;
  * process in the cgroup atomically, forks in flight included; on older kernels it freezes the
  * cgroup ({@code cgroup.freeze}; v2 lets frozen processes die of SIGKILL) and kills pid by pid.
  * and thaws it again. Either way it waits until {@code cgroup.events} says {@code populated 0}, and
- * the cgroup can take the job's next step.
+ * the cgroup can take the job's next step. All of it covers cgroups nested below the job's (a
+ * runtime's per-container ones): v2's kill, freeze and {@code populated} are recursive, and so are
+ * {@link #pids()} and {@link #remove()} (deepest first).
  *
  * <p>Thread-safe: all state is in the kernel.
  */
@@ -34,6 +36,16 @@ final class V2JobCgroup implements JobCgroup {
   }
 
   @Override
+  public JobCgroup child(String child) {
+    return new V2JobCgroup(name + "/" + child, dir.resolve(Cgroups.requireChildName(child)), tree);
+  }
+
+  @Override
+  public String relativePath() {
+    return dir.getParent().getFileName() + "/" + name;
+  }
+
+  @Override
   public JoinPrefix join() {
     return new JoinPrefix(List.of(dir.resolve("cgroup.procs")));
   }
@@ -45,7 +57,7 @@ final class V2JobCgroup implements JobCgroup {
 
   @Override
   public List<Long> pids() throws IOException {
-    return CgroupFiles.pids(dir.resolve("cgroup.procs"));
+    return CgroupFiles.pidsBelow(dir);
   }
 
   @Override
@@ -89,7 +101,7 @@ final class V2JobCgroup implements JobCgroup {
 
   @Override
   public void remove() throws IOException {
-    tree.rmdir(dir);
+    for (Path cgroup : CgroupFiles.cgroupsBelow(dir)) tree.rmdir(cgroup);
   }
 
   @Override

@@ -94,7 +94,12 @@ public record OciConfig(String ociVersion, Process process, Root root, String ho
   /** A condition on argument {@code index}; {@code SCMP_CMP_MASKED_EQ} means (arg &amp; value) == valueTwo. */
   public record SyscallArg(int index, long value, long valueTwo, String op) {}
 
-  public record Resources(List<DeviceRule> devices, Memory memory, Cpu cpu, Pids pids) {
+  /**
+   * Only the device rules: memory, pids and CPU are capped on the job cgroup that each container
+   * nests in, so that their counters outlive the container (runc removes its own cgroup) and all
+   * steps share the job's limits.
+   */
+  public record Resources(List<DeviceRule> devices) {
     public Resources {
       devices = List.copyOf(devices);
     }
@@ -103,10 +108,4 @@ public record OciConfig(String ociVersion, Process process, Root root, String ho
   /** A device cgroup rule; a single deny-all rule leaves only runc's default devices allowed. */
   public record DeviceRule(boolean allow, String access) {}
 
-  /** {@code swap} is memory plus swap, as in the spec; equal to {@code limit} means no swap. */
-  public record Memory(long limit, long swap) {}
-
-  public record Cpu(long quota, long period) {}
-
-  public record Pids(long limit) {}
 }

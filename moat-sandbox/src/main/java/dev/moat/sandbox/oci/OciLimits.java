@@ -1,7 +1,10 @@
 package dev.moat.sandbox.oci;
 
+import dev.moat.sandbox.cgroup.Limits;
+
 /**
- * The cgroup and rlimit caps of every container of an oci sandbox.
+ * The caps of an oci sandbox: memory, pids and CPU on its job cgroup (all of its steps together),
+ * open files and {@code /tmp} per step's container.
  *
  * @param memoryBytes memory limit; swap is capped at the same total, so no swap
  * @param pids maximum number of tasks (processes and threads)
@@ -19,6 +22,11 @@ public record OciLimits(long memoryBytes, long pids, long cpuQuotaMicros, long c
     if (cpuQuotaMicros < 1000) throw new IllegalArgumentException("bad cpu quota: " + cpuQuotaMicros);
     if (openFiles < 16) throw new IllegalArgumentException("open files limit too small: " + openFiles);
     if (tmpBytes < (1L << 20)) throw new IllegalArgumentException("tmp size too small: " + tmpBytes);
+  }
+
+  /** The memory, pids and CPU caps as the job cgroup's {@link Limits}. */
+  public Limits jobLimits() {
+    return new Limits(memoryBytes, Math.toIntExact(pids), Math.toIntExact(cpuQuotaMicros * 1000 / cpuPeriodMicros));
   }
 
   /** 2 GiB, 512 tasks, two cores, 4096 open files, 256 MiB /tmp. */

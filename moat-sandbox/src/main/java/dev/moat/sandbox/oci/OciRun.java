@@ -1,6 +1,7 @@
 package dev.moat.sandbox.oci;
 
 import dev.moat.sandbox.ExecResult;
+import dev.moat.sandbox.ExecResult.LimitHit;
 import dev.moat.sandbox.ExecResult.Outcome;
 import dev.moat.sandbox.OutputPump;
 import dev.moat.sandbox.OutputSink;
@@ -14,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -24,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * reads their output from the sandbox's FIFO.
  *
  * <p>runc passes its own stdio to the container's process, which is pid 1 of a new pid namespace;
- * runc exits with that process's status and removes the container. When pid 1 dies the kernel kills
+ * runc exits with that process's status and keeps the stopped container ({@code --keep}), so that
+ * its cgroup's counters can be read before this removes it. When pid 1 dies the kernel kills
  * the rest of the namespace, and end of output on the FIFO means that every process that held it is
  * gone (the same contract as the bwrap tier's {@code BwrapRun}).
  *
@@ -69,11 +72,18 @@ final class OciRun {
     }
   }
 
+  /** Reads which limits the stopped container hit, from its cgroup. */
+  @FunctionalInterface
+  interface HitsReader {
+    Set<LimitHit> read() throws IOException;
+  }
+
   /**
    * Waits until the container and everything in it ended, or until {@code deadline}, when it kills
-   * the container. Interruption kills, returns KILLED and restores the interrupt flag.
+   * the container; then reads its limit hits with {@code hits} and deletes it. Interruption kills,
+   * returns KILLED and restores the interrupt flag.
    */
-  ExecResult await(Instant deadline, InstantSource clock) throws IOException {
+  ExecResult await(Instant deadline, InstantSource clock, HitsReader hits) throws IOException {
     boolean interrupted = false;
     try {
       while (true) {
@@ -91,10 +101,12 @@ final class OciRun {
         }
       }
       interrupted |= awaitDrained();
+      Set<LimitHit> hit = readHits(hits);
       removeContainer();
       pump.rethrowFailure();
       Outcome why = forced.get();
-      return why == null ? new ExecResult(Outcome.EXITED, monitor.exitValue()) : new ExecResult(why, -1);
+      ExecResult result = why == null ? new ExecResult(Outcome.EXITED, monitor.exitValue()) : new ExecResult(why, -1);
+      return result.withLimitsHit(hit);
     } finally {
       if (interrupted) Thread.currentThread().interrupt();
     }
@@ -129,7 +141,17 @@ final class OciRun {
     if (interrupted) Thread.currentThread().interrupt();
   }
 
-  /** runc run removes the container itself when it ends normally; this covers the other cases. */
+  /** None when the container never got a cgroup (runc failed before) or it is already gone. */
+  private Set<LimitHit> readHits(HitsReader hits) {
+    try {
+      return hits.read();
+    } catch (IOException e) {
+      LOG.debug("no limit counters for container {}: {}", id, e.getMessage());
+      return Set.of();
+    }
+  }
+
+  /** runc run keeps the stopped container ({@code --keep}), and it may survive a kill: delete it. */
   private void removeContainer() throws IOException {
     if (runc.exists(id)) runc.delete(id);
   }

@@ -1,9 +1,12 @@
 package dev.moat.sandbox.oci;
 
 import dev.moat.sandbox.ExecResult;
+import dev.moat.sandbox.ExecResult.LimitHit;
 import dev.moat.sandbox.ExecResult.Outcome;
+import dev.moat.sandbox.LimitCounters;
 import dev.moat.sandbox.OutputSink;
 import dev.moat.sandbox.Sandbox;
+import dev.moat.sandbox.SandboxCgroup;
 import dev.moat.sandbox.SandboxScratch;
 import dev.moat.sandbox.net.JobNetwork;
 import java.io.IOException;
@@ -15,7 +18,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -44,6 +49,7 @@ final class OciSandbox implements Sandbox {
   private final Runc runc;
   private final StepTemplate template;
   private final SandboxScratch scratch;
+  private final SandboxCgroup cgroup;
   private final JobNetwork network;
   private final InstantSource clock;
   private final ReentrantLock lock = new ReentrantLock();
@@ -57,21 +63,25 @@ final class OciSandbox implements Sandbox {
    *
    * @param netns the job's network namespace to join, or null for a new empty one per step
    */
-  record StepTemplate(Path rootfs, Path workspace, String hostname, int uid, int gid, String cgroupParent,
+  record StepTemplate(Path rootfs, Path workspace, String hostname, int uid, int gid, String jobCgroup,
       OciLimits limits, Path netns) {
     StepContainer step(List<String> argv, Map<String, String> env, Path etcDir, String containerId) {
       return new StepContainer(argv, env, rootfs, workspace, etcDir, hostname, uid, gid, netns,
-          cgroupParent + "/" + containerId, limits);
+          jobCgroup + "/" + containerId, limits);
     }
   }
 
-  /** @param network the job's network, whose namespace {@code template} joins, or null */
-  OciSandbox(String prefix, Runc runc, StepTemplate template, SandboxScratch scratch, JobNetwork network,
-      InstantSource clock) {
+  /**
+   * @param cgroup the job cgroup that every step's container nests in ({@code template} names it)
+   * @param network the job's network, whose namespace {@code template} joins, or null
+   */
+  OciSandbox(String prefix, Runc runc, StepTemplate template, SandboxScratch scratch, SandboxCgroup cgroup,
+      JobNetwork network, InstantSource clock) {
     this.prefix = prefix;
     this.runc = runc;
     this.template = template;
     this.scratch = scratch;
+    this.cgroup = cgroup;
     this.network = network;
     this.clock = clock;
   }
@@ -82,11 +92,14 @@ final class OciSandbox implements Sandbox {
     Objects.requireNonNull(output, "output");
     Objects.requireNonNull(deadline, "deadline");
     OciRun run;
+    String id;
+    LimitCounters before;
     lock.lock();
     try {
       if (killed) return KILLED;
       if (!deadline.isAfter(clock.instant())) return new ExecResult(Outcome.TIMED_OUT, -1);
-      String id = prefix + "-" + (++execs);
+      before = cgroup.counters();
+      id = prefix + "-" + (++execs);
       writeConfig(template.step(argv, env, scratch.etcDir(), id));
       run = OciRun.start(runc, scratch.etcDir(), id, scratch.outputFifo(), output);
       running = run;
@@ -94,7 +107,13 @@ final class OciSandbox implements Sandbox {
       lock.unlock();
     }
     try {
-      return run.await(deadline, clock);
+      // v1 counts a step's hits in its container's cgroup, v2 also in the job's: read both.
+      ExecResult result = run.await(deadline, clock, () -> cgroup.nestedHits(id));
+      if (result.outcome() != Outcome.EXITED) cgroup.empty();
+      Set<LimitHit> hits = EnumSet.noneOf(LimitHit.class);
+      hits.addAll(result.limitsHit());
+      hits.addAll(cgroup.withLimitsHit(result, before).limitsHit());
+      return result.withLimitsHit(hits);
     } finally {
       lock.lock();
       try {
@@ -116,14 +135,17 @@ final class OciSandbox implements Sandbox {
   @Override
   public void kill() {
     OciRun run;
+    boolean removed;
     lock.lock();
     try {
       killed = true;
       run = running;
+      removed = closed;
     } finally {
       lock.unlock();
     }
     if (run != null) run.terminate(Outcome.KILLED);
+    if (!removed) cgroup.empty();
   }
 
   /**
@@ -144,6 +166,7 @@ final class OciSandbox implements Sandbox {
           if (runc.exists(id)) runc.delete(id); // only after a crash of the exec thread
         }
         scratch.delete();
+        cgroup.close();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot clean up oci sandbox " + prefix, e);
       } finally {
@@ -162,6 +185,11 @@ final class OciSandbox implements Sandbox {
   /** The job's network, or null when every step has a new empty namespace. */
   JobNetwork network() {
     return network;
+  }
+
+  /** The name of the job cgroup that every step's container nests in. */
+  String cgroupName() {
+    return cgroup.name();
   }
 
   /** Container ids of this sandbox are this prefix, a dash and the exec's number. */

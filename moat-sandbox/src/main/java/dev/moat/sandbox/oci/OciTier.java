@@ -4,14 +4,15 @@ import dev.moat.sandbox.Availability;
 import dev.moat.sandbox.ExecResult;
 import dev.moat.sandbox.HostUser;
 import dev.moat.sandbox.Sandbox;
+import dev.moat.sandbox.SandboxCgroup;
 import dev.moat.sandbox.SandboxScratch;
 import dev.moat.sandbox.SandboxSpec;
 import dev.moat.sandbox.SandboxTier;
 import dev.moat.sandbox.WorkspaceGrant;
-import dev.moat.sandbox.cgroup.ContainerCgroups;
 import dev.moat.sandbox.net.Egress;
 import dev.moat.sandbox.net.EgressPolicy;
 import dev.moat.sandbox.net.JobNetwork;
+import dev.moat.sandbox.cgroup.Cgroups;
 import dev.moat.sandbox.image.ImageStore;
 import dev.moat.sandbox.image.TreeDeletion;
 import java.io.ByteArrayOutputStream;
@@ -41,9 +42,15 @@ import org.slf4j.LoggerFactory;
  * step's container joins, whose allowed names are in the sandbox's {@code /etc/hosts}, and whose
  * denials {@link Sandbox#egressDenials()} reports.
  *
+ * <p>Limits: each sandbox has one job cgroup ({@link SandboxCgroup}, named
+ * {@code moat-<cgroupPrefix>-<id>-<hex>}) with the memory, pids and CPU caps, and every step's
+ * container nests in it; so the caps hold for the job as a whole, the result of each exec names
+ * the limits it hit (counters on the job cgroup outlive the container), and a kill or timeout
+ * empties the whole job cgroup as a backstop.
+ *
  * <p>Crash sweep: {@link #removeLeftovers()} removes the containers (runc state in
- * {@link OciSettings#runcRoot()}, cgroups under {@link OciSettings#cgroupParent()}) and bundles a
- * crashed agent left.
+ * {@link OciSettings#runcRoot()}), job cgroups ({@link OciSettings#jobCgroupPrefix()}, nested
+ * container cgroups included) and bundles a crashed agent left.
  *
  * <p>Requirements: root (runc manages cgroups and mounts) and {@code runc} 1.1+.
  *
@@ -51,8 +58,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class OciTier implements SandboxTier {
   private static final Logger LOG = LoggerFactory.getLogger(OciTier.class);
-  /** The default parent of every container's cgroup, relative to the agent's own cgroup. */
-  static final String CGROUP_PARENT = OciSettings.DEFAULT_CGROUP_PARENT;
   /** Every container id starts with this; the crash sweep removes only such containers. */
   static final String CONTAINER_PREFIX = "moat-";
 
@@ -61,6 +66,7 @@ public final class OciTier implements SandboxTier {
   private final RootfsCache rootfs;
   private final Runc runc;
   private final InstantSource clock;
+  private final Cgroups cgroups;
   private volatile Egress egress;
   private volatile EgressPolicy egressPolicy;
 
@@ -68,7 +74,7 @@ public final class OciTier implements SandboxTier {
    * A tier whose sandboxes run image {@code digest} from {@code images}.
    *
    * @throws IllegalStateException if this process is not root
-   * @throws IOException if the image is not in the store
+   * @throws IOException if the image is not in the store, or job cgroups can't be made here
    */
   public OciTier(OciSettings settings, ImageStore images, String digest, InstantSource clock) throws IOException {
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -78,6 +84,11 @@ public final class OciTier implements SandboxTier {
     this.digest = digest;
     this.rootfs = new RootfsCache(settings.rootfsRoot(), images);
     this.runc = new Runc(settings.runc(), settings.runcRoot());
+    try {
+      this.cgroups = Cgroups.detect();
+    } catch (IOException e) {
+      throw new IOException("the oci tier needs job cgroups, which can't be made here: " + e.getMessage(), e);
+    }
   }
 
   public OciTier(OciSettings settings, ImageStore images, String digest) throws IOException {
@@ -101,39 +112,26 @@ public final class OciTier implements SandboxTier {
     String hostname = "moat-" + spec.id();
     SandboxScratch scratch = SandboxScratch.create(settings.scratchRoot(), name(), spec.id(), settings.uid(),
         settings.gid(), hostname);
+    SandboxCgroup cgroup = null;
     JobNetwork network = null;
     try {
+      cgroup = SandboxCgroup.create(cgroups, settings.cgroupPrefix() + "-" + spec.id(), settings.limits().jobLimits());
       Egress e = egress;
       if (e != null) {
         network = e.open(egressPolicy);
         scratch.appendHosts(network.hostsEntries());
       }
     } catch (IOException | RuntimeException e) {
-      undo(e, scratch, network);
+      SandboxCgroup.undoCreate(e, scratch, cgroup, network);
       throw e;
     }
     // Unique even if two jobs share a sandbox id: container ids name runc state and cgroups.
     String prefix = CONTAINER_PREFIX + spec.id() + "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     var template = new OciSandbox.StepTemplate(root, workspace, hostname, settings.uid(), settings.gid(),
-        settings.cgroupParent(), settings.limits(), network == null ? null : network.netnsPath());
-    LOG.debug("oci sandbox created: id={} image={} containers={}-N network={}", spec.id(), digest, prefix,
-        network == null ? "none" : network);
-    return new OciSandbox(prefix, runc, template, scratch, network, clock);
-  }
-
-  /** Each step is tried even when an earlier one failed, so one failure leaks nothing else. */
-  private static void undo(Exception failure, SandboxScratch scratch, JobNetwork network) {
-    try {
-      scratch.delete();
-    } catch (IOException | RuntimeException suppressed) {
-      failure.addSuppressed(suppressed);
-    }
-    if (network == null) return;
-    try {
-      network.close();
-    } catch (IOException | RuntimeException suppressed) {
-      failure.addSuppressed(suppressed);
-    }
+        cgroup.relativePath(), settings.limits(), network == null ? null : network.netnsPath());
+    LOG.debug("oci sandbox created: id={} image={} containers={}-N cgroup={} network={}", spec.id(), digest, prefix,
+        cgroup, network == null ? "none" : network);
+    return new OciSandbox(prefix, runc, template, scratch, cgroup, network, clock);
   }
 
   /**
@@ -149,8 +147,8 @@ public final class OciTier implements SandboxTier {
   /**
    * Removes what a crashed agent's oci sandboxes left: kills and deletes every container in
    * {@link OciSettings#runcRoot()} whose id starts with {@code moat-} (runc delete kills by
-   * cgroup), then kills and removes the container cgroups still under {@link OciSettings#cgroupParent()} (a
-   * crash between runc's steps), then deletes the tier's bundle directories in
+   * cgroup), then kills and removes the tier's job cgroups ({@link OciSettings#jobCgroupPrefix()})
+   * with whatever container cgroups are still nested in them (a crash between runc's steps), then deletes the tier's bundle directories in
    * {@link OciSettings#scratchRoot()}. Call once at agent start, before any job: it assumes one
    * agent per runc root and scratch root, and sweeps live sandboxes of this very process too.
    *
@@ -164,7 +162,7 @@ public final class OciTier implements SandboxTier {
       runc.delete(id);
       removed.add("container " + id);
     }
-    for (String name : ContainerCgroups.removeLeftovers(settings.cgroupParent(), CONTAINER_PREFIX)) removed.add("cgroup " + name);
+    for (String name : cgroups.removeLeftovers(settings.jobCgroupPrefix())) removed.add("cgroup " + name);
     for (String dir : SandboxScratch.removeLeftovers(settings.scratchRoot(), name())) removed.add("bundle " + dir);
     if (!removed.isEmpty()) LOG.info("removed oci leftovers: {}", removed);
     return removed;

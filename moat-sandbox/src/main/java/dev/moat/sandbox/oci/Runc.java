@@ -16,9 +16,17 @@ import java.util.concurrent.TimeUnit;
 record Runc(Path binary, Path root) {
   private static final long LIMIT_SECONDS = 10;
 
-  /** {@code runc --root R run --bundle B ID}: the foreground run whose stdio is the container's. */
+  /**
+   * {@code runc --root R run --keep --bundle B ID}: the foreground run whose stdio is the
+   * container's. {@code --keep} leaves the stopped container, and so its cgroup and the counters
+   * in it, until {@link #delete}. crun has no {@code --keep} and removes the container as it exits;
+   * it runs only on cgroup v2 hosts, whose job cgroup counts its containers' hits too.
+   */
   List<String> runArgv(Path bundle, String id) {
-    return List.of(binary.toString(), "--root", root.toString(), "run", "--bundle", bundle.toString(), id);
+    List<String> argv = new ArrayList<>(List.of(binary.toString(), "--root", root.toString(), "run"));
+    if (!binary.getFileName().toString().equals("crun")) argv.add("--keep");
+    argv.addAll(List.of("--bundle", bundle.toString(), id));
+    return List.copyOf(argv);
   }
 
   /** Whether runc still has state for container {@code id} (it removes it when a run ends). */

@@ -3,13 +3,10 @@ package dev.moat.sandbox.oci;
 import dev.moat.sandbox.SandboxSpec;
 import dev.moat.sandbox.seccomp.SeccompPolicy;
 import dev.moat.sandbox.oci.OciConfig.Capabilities;
-import dev.moat.sandbox.oci.OciConfig.Cpu;
 import dev.moat.sandbox.oci.OciConfig.DeviceRule;
 import dev.moat.sandbox.oci.OciConfig.Linux;
-import dev.moat.sandbox.oci.OciConfig.Memory;
 import dev.moat.sandbox.oci.OciConfig.Mount;
 import dev.moat.sandbox.oci.OciConfig.Namespace;
-import dev.moat.sandbox.oci.OciConfig.Pids;
 import dev.moat.sandbox.oci.OciConfig.Resources;
 import dev.moat.sandbox.oci.OciConfig.Rlimit;
 import dev.moat.sandbox.oci.OciConfig.Root;
@@ -33,9 +30,10 @@ import java.util.TreeMap;
  *       {@code /run}; the workspace bound read-write but {@code nosuid,nodev}; the sandbox's
  *       generated {@code passwd}, {@code group} and {@code hosts} bound read-only;
  *   <li>{@code runc spec}'s masked and read-only paths, plus {@code /sys/fs/cgroup} masked;
- *   <li>cgroup limits from {@link OciLimits}, devices deny-all (runc adds its default devices), and a
- *       <em>relative</em> {@code cgroupsPath}, which runc 1.1 nests under the agent's own cgroup in
- *       every hierarchy (on this v1 host, the memory cgroup the agent is confined to);
+ *   <li>devices deny-all (runc adds its default devices) and a <em>relative</em>
+ *       {@code cgroupsPath}, {@code <job cgroup>/<container id>}, which runc 1.1 nests under the
+ *       agent's own cgroup in every hierarchy: so the container sits inside the sandbox's job
+ *       cgroup, which holds the memory, pids and CPU caps of {@link OciLimits} for all steps;
  *   <li>the {@link SeccompPolicy#HARDENED} syscall filter, the same as the bwrap tier's
  *       ({@link OciSeccompProfile}).
  * </ul>
@@ -46,7 +44,7 @@ import java.util.TreeMap;
  * @param workspace the job's workspace on the host, absolute
  * @param etcDir a directory holding {@code passwd}, {@code group} and {@code hosts}
  * @param netns a network namespace to join, or null for a new empty one
- * @param cgroupsPath relative cgroup path, e.g. {@code moat/<container id>}
+ * @param cgroupsPath relative cgroup path, e.g. {@code moat-oci-j1-a1b2c3/<container id>}
  */
 public record StepContainer(List<String> argv, Map<String, String> env, Path rootfs, Path workspace,
     Path etcDir, String hostname, int uid, int gid, Path netns, String cgroupsPath, OciLimits limits) {
@@ -118,10 +116,7 @@ public record StepContainer(List<String> argv, Map<String, String> env, Path roo
   }
 
   private Resources resources() {
-    return new Resources(List.of(new DeviceRule(false, "rwm")),
-        new Memory(limits.memoryBytes(), limits.memoryBytes()),
-        new Cpu(limits.cpuQuotaMicros(), limits.cpuPeriodMicros()),
-        new Pids(limits.pids()));
+    return new Resources(List.of(new DeviceRule(false, "rwm")));
   }
 
   private static void requireAbsolute(Path p, String what) {

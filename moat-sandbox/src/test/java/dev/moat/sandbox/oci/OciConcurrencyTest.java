@@ -60,7 +60,7 @@ class OciConcurrencyTest {
       }
       await().atMost(Duration.ofSeconds(5)).until(() -> HostProcesses.withArgument(marker).isEmpty());
       assertThat(oci.tier.containers()).noneMatch(id -> id.startsWith("moat-row-"));
-      assertThat(CgroupDirs.named(OciTier.CGROUP_PARENT, "moat-row-")).isEmpty();
+      assertThat(CgroupDirs.named("", "moat-oci-row-")).as("job cgroups, nested container ones too").isEmpty();
       try (var left = Files.list(tempDir)) {
         assertThat(left.map(p -> p.getFileName().toString()))
             .as("only the fixture's own bundle, its workspace and the job workspaces")

@@ -50,7 +50,7 @@ class OciLeftoversTest {
     Path scratch = Files.createDirectory(tempDir.resolve("scratch"));
     Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwx--x--x"));
     settings = OciSettings.defaults(scratch, OciFixture.ROOTFS).withRuncRoot(tempDir.resolve("runc"))
-        .withCgroupParent("moat_lt" + ProcessHandle.current().pid());
+        .withCgroupPrefix("lt" + ProcessHandle.current().pid() % 100000);
   }
 
   @AfterEach
@@ -58,7 +58,7 @@ class OciLeftoversTest {
     for (Sandbox s : abandoned) s.close();
     for (Process p : started) p.destroyForcibly();
     new OciTier(settings, TestImages.store(), TestImages.bookworm().digest()).removeLeftovers();
-    for (Path parent : CgroupDirs.named("", settings.cgroupParent())) Files.deleteIfExists(parent);
+    for (Path job : CgroupDirs.named("", settings.jobCgroupPrefix())) Files.deleteIfExists(job);
   }
 
   OciTier tier() throws IOException {
@@ -84,7 +84,7 @@ class OciLeftoversTest {
     long init = HostProcesses.withArgument(marker).getFirst();
     String container = sandbox.containerPrefix() + "-1";
     assertThat(crashed.containers()).containsExactly(container);
-    assertThat(CgroupDirs.named(settings.cgroupParent(), container)).isNotEmpty();
+    assertThat(CgroupDirs.named(sandbox.cgroupName(), container)).as("the container nests in the job cgroup").isNotEmpty();
     assertThat(bundles()).hasSize(1);
 
     List<String> removed = tier().removeLeftovers();
@@ -92,32 +92,32 @@ class OciLeftoversTest {
     assertThat(removed).contains("container " + container).anyMatch(r -> r.startsWith("bundle " + settings.scratchRoot()));
     assertThat(tier().containers()).as("runc list").isEmpty();
     await().atMost(Duration.ofSeconds(5)).until(() -> ProcessHandle.of(init).isEmpty());
-    assertThat(CgroupDirs.named(settings.cgroupParent(), container)).isEmpty();
+    assertThat(CgroupDirs.named("", settings.jobCgroupPrefix())).as("job and container cgroups, every hierarchy").isEmpty();
     assertThat(bundles()).isEmpty();
     ExecResult result = step.get(10, TimeUnit.SECONDS);
     assertThat(result).as("the abandoned step was killed").isEqualTo(new ExecResult(Outcome.EXITED, 128 + 9));
   }
 
   @Test
-  void aContainerCgroupWithoutRuncStateIsEmptiedAndRemoved() throws Exception {
-    // What a crash between runc's steps leaves: a cgroup in the parent, a process in it, no state.
-    String name = "moat-orphan-" + ProcessHandle.current().pid();
-    List<Path> dirs = new ArrayList<>();
+  void aJobCgroupWithAContainerCgroupButNoRuncStateIsEmptiedAndRemoved() throws Exception {
+    // What a crash between runc's steps leaves: a container cgroup in the job's, a process in it, no state.
+    String name = settings.jobCgroupPrefix() + "orphan";
+    List<Path> jobs = new ArrayList<>();
+    List<Path> containers = new ArrayList<>();
     for (Path parent : ownCgroups()) {
-      Path dir = parent.resolve(settings.cgroupParent()).resolve(name);
-      Files.createDirectories(dir);
-      dirs.add(dir);
+      jobs.add(parent.resolve(name));
+      containers.add(Files.createDirectories(parent.resolve(name).resolve("moat-orphan-1")));
     }
     Process sleeper = new ProcessBuilder("/bin/sleep", "600").start();
     started.add(sleeper);
-    for (Path dir : dirs) Files.writeString(dir.resolve("cgroup.procs"), Long.toString(sleeper.pid()));
+    for (Path dir : containers) Files.writeString(dir.resolve("cgroup.procs"), Long.toString(sleeper.pid()));
 
     List<String> removed = tier().removeLeftovers();
 
     assertThat(removed).containsExactly("cgroup " + name);
-    assertThat(sleeper.waitFor(5, TimeUnit.SECONDS)).as("the process in the cgroup was killed").isTrue();
+    assertThat(sleeper.waitFor(5, TimeUnit.SECONDS)).as("the process in the nested cgroup was killed").isTrue();
     assertThat(sleeper.exitValue()).isEqualTo(128 + 9);
-    assertThat(dirs).allSatisfy(dir -> assertThat(dir).doesNotExist());
+    assertThat(jobs).allSatisfy(dir -> assertThat(dir).doesNotExist());
   }
 
   @Test

@@ -123,13 +123,16 @@ class OciTierTest {
     });
     await().atMost(Duration.ofSeconds(10)).until(() -> !HostProcesses.withArgument(marker).isEmpty());
     long pid = HostProcesses.withArgument(marker).getFirst();
-    List<Path> cgroups = CgroupDirs.named(OciTier.CGROUP_PARENT, oci.sandbox.containerPrefix());
+    List<Path> jobs = CgroupDirs.named("", oci.sandbox.cgroupName());
+    List<Path> containers = CgroupDirs.named(oci.sandbox.cgroupName(), oci.sandbox.containerPrefix());
 
+    // The caps are on the job cgroup; the step's container nests in it and holds the process.
     OciLimits limits = oci.settings.limits();
-    assertThat(cgroups).anySatisfy(dir -> assertThat(dir.resolve("pids.max")).hasContent(Long.toString(limits.pids())));
+    assertThat(jobs).anySatisfy(dir -> assertThat(dir.resolve("pids.max")).hasContent(Long.toString(limits.pids())));
     // v1 names the memory limit memory.limit_in_bytes, v2 memory.max; exactly one dir has it.
-    assertThat(cgroups).filteredOn(dir -> memoryLimit(dir) != null).hasSize(1)
-        .allSatisfy(dir -> assertThat(memoryLimit(dir)).hasContent(Long.toString(limits.memoryBytes())))
+    assertThat(jobs).filteredOn(dir -> memoryLimit(dir) != null).hasSize(1)
+        .allSatisfy(dir -> assertThat(memoryLimit(dir)).hasContent(Long.toString(limits.memoryBytes())));
+    assertThat(containers).filteredOn(dir -> memoryLimit(dir) != null).hasSize(1)
         .allSatisfy(dir -> assertThat(Files.readString(dir.resolve("cgroup.procs"))).contains(Long.toString(pid)));
 
     oci.sandbox.kill();
@@ -140,14 +143,14 @@ class OciTierTest {
   void afterCloseNothingIsLeftOnTheHost() throws IOException {
     oci.sh("true");
     oci.sh("echo second");
-    String prefix = oci.sandbox.containerPrefix();
+    String cgroup = oci.sandbox.cgroupName();
     List<Path> before = bundleDirs();
 
     oci.close();
 
     assertThat(oci.containers()).isEmpty();
     assertThat(bundleDirs()).hasSize(before.size() - 1);
-    assertThat(CgroupDirs.named(OciTier.CGROUP_PARENT, prefix)).isEmpty();
+    assertThat(CgroupDirs.named("", cgroup)).as("the job cgroup and its containers', every hierarchy").isEmpty();
   }
 
   private static Path memoryLimit(Path cgroup) {
