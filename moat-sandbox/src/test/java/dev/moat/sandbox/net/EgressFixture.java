@@ -33,7 +33,7 @@ public final class EgressFixture {
   }
 
   /** Settings whose table, prefix and pool no one else on this host uses. */
-  static EgressSettings settings(String letters) {
+  public static EgressSettings settings(String letters) {
     long pid = ProcessHandle.current().pid();
     return new EgressSettings("moat_" + letters + pid, letters + (pid % 100000), pool());
   }
@@ -46,7 +46,8 @@ public final class EgressFixture {
     return Ipv4Cidr.parse("10." + (200 + ProcessHandle.current().pid() % 50) + ".0.0/16");
   }
 
-  static HostResolver resolver() {
+  /** Resolves {@link #NAMES} and nothing else. */
+  public static HostResolver resolver() {
     return name -> {
       String address = NAMES.get(name);
       if (address == null) throw new UnknownHostException(name);
