@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -112,6 +113,17 @@ enum TierUnderTest {
 
   /** The sandbox's job network (to route into the lab), if it has one beyond loopback. */
   abstract Optional<JobNetwork> network(Sandbox sandbox);
+
+  /**
+   * What {@code escape-probe procs} prints as a step of its own: bwrap's pid 1 is its reaper, with
+   * the step under it; in oci the step is pid 1. Nothing else, of the host or of earlier steps.
+   */
+  List<String> stepProcesses() {
+    return switch (this) {
+      case BWRAP -> List.of("proc 1 bwrap", "proc 2 escape-probe", "procs: 2");
+      case OCI -> List.of("proc 1 escape-probe", "procs: 1");
+    };
+  }
 
   /** Lower case, as in pool files and test names. */
   String id() {
