@@ -18,7 +18,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -36,8 +36,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HostAccessEscapeTest {
-  @TempDir static Path scratch;
-  AttackedJobs jobs;
+  @RegisterExtension final AttackedJobs jobs = AttackedJobs.perClass();
   final Map<TierUnderTest, JobUnderAttack> job = new EnumMap<>(TierUnderTest.class);
   final String marker = HostProcesses.uniqueMarker();
   Process hostProcess;
@@ -68,7 +67,6 @@ class HostAccessEscapeTest {
 
   @BeforeAll
   void startTargets() throws IOException {
-    jobs = new AttackedJobs(scratch);
     hostProcess = new ProcessBuilder("/bin/sleep", marker).start();
     // Where an agent keeps its state: root's, mode 0700, outside every workspace.
     agentData = Files.createDirectories(Path.of("/var/lib/moat-escape-agent-" + ProcessHandle.current().pid()),
@@ -78,14 +76,10 @@ class HostAccessEscapeTest {
 
   @AfterAll
   void stopTargets() throws IOException {
-    try {
-      if (jobs != null) jobs.close();
-    } finally {
-      if (hostProcess != null) hostProcess.destroyForcibly();
-      if (agentData != null) {
-        Files.deleteIfExists(agentData.resolve("credentials"));
-        Files.deleteIfExists(agentData);
-      }
+    if (hostProcess != null) hostProcess.destroyForcibly();
+    if (agentData != null) {
+      Files.deleteIfExists(agentData.resolve("credentials"));
+      Files.deleteIfExists(agentData);
     }
   }
 

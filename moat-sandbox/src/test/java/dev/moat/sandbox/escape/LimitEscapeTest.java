@@ -10,14 +10,11 @@ import dev.moat.sandbox.HostProcesses;
 import dev.moat.sandbox.escape.JobUnderAttack.Ran;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -28,18 +25,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * and the job and the host carry on.
  */
 class LimitEscapeTest {
-  @TempDir Path scratch;
-  AttackedJobs jobs;
-
-  @BeforeEach
-  void setUp() throws IOException {
-    jobs = new AttackedJobs(scratch);
-  }
-
-  @AfterEach
-  void tearDown() throws IOException {
-    if (jobs != null) jobs.close();
-  }
+  @RegisterExtension final AttackedJobs jobs = AttackedJobs.perTest();
 
   @ParameterizedTest(name = "{0}")
   @EnumSource(TierUnderTest.class)

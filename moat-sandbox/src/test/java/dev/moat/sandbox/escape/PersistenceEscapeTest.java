@@ -11,9 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -24,18 +22,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * and neither the job's next step nor the next job sees the file.
  */
 class PersistenceEscapeTest {
-  @TempDir Path scratch;
-  AttackedJobs jobs;
-
-  @BeforeEach
-  void setUp() throws IOException {
-    jobs = new AttackedJobs(scratch);
-  }
-
-  @AfterEach
-  void tearDown() throws IOException {
-    if (jobs != null) jobs.close();
-  }
+  @RegisterExtension final AttackedJobs jobs = AttackedJobs.perTest();
 
   @ParameterizedTest(name = "{0}")
   @EnumSource(TierUnderTest.class)
