@@ -21,7 +21,7 @@ public final class EgressFixture {
   private EgressFixture() {}
 
   /** Skips the calling test class, with a printed reason, unless real egress tests can run here. */
-  static void assumeCapable(String what) {
+  public static void assumeCapable(String what) {
     Availability egress = Egress.probe();
     String reason = !egress.available() ? egress.reason()
         : !Files.isExecutable(Path.of(NetworkLab.PYTHON)) ? "no " + NetworkLab.PYTHON + " for the lab's listeners"
