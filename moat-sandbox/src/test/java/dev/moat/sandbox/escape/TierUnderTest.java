@@ -44,7 +44,8 @@ enum TierUnderTest {
 
     @Override
     SandboxTier tier(Path scratch, Optional<JobEgress> egress) {
-      BwrapTier tier = new BwrapTier(BwrapSettings.defaults().withLimits(new Limits(MEMORY, PIDS, 1000)));
+      BwrapSettings settings = BwrapSettings.defaults().withScratchRoot(scratch).withLimits(new Limits(MEMORY, PIDS, 1000));
+      BwrapTier tier = new BwrapTier(settings);
       egress.ifPresent(e -> tier.withEgress(e.egress(), e.policy()));
       return tier;
     }
