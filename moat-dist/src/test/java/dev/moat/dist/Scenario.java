@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.net.URI;
 import dev.moat.agent.PoolTier;
 import dev.moat.agent.PoolSettings;
+import dev.moat.sandbox.net.Egress;
 import dev.moat.agent.AgentConfig;
 import static org.awaitility.Awaitility.await;
 
@@ -64,13 +65,20 @@ final class Scenario implements AutoCloseable {
    * ({@code /var/tmp/moat-test-images}, built by the sandbox module's tests).
    */
   Agent agent(PoolSettings pool) throws IOException {
+    return agent(pool, null);
+  }
+
+  /** As {@link #agent(PoolSettings)}, the pool's job networks from {@code egress} (null: Moat's default one). */
+  Agent agent(PoolSettings pool, Egress egress) throws IOException {
     Path scratch = Files.createDirectories(dir.resolve("scratch-" + agents.size()));
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
     Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwx--x--x"));
     var config = new AgentConfig(URI.create(server.url()), dir.resolve("agent-" + agents.size()), workRoot(agents.size()),
         "pool-agent", List.of("linux"), 1, Optional.of(server.registrationToken("default")), Duration.ofSeconds(1),
         pool.image(), pool.diskBytes());
-    Agent a = Agent.start(config, PoolTier.create(pool, Path.of("/var/tmp/moat-test-images"), scratch));
+    Path images = Path.of("/var/tmp/moat-test-images");
+    Agent a = Agent.start(config, egress == null ? PoolTier.create(pool, images, scratch)
+        : PoolTier.create(pool, images, scratch, () -> egress));
     agents.add(a);
     return a;
   }

@@ -7,8 +7,8 @@ import dev.moat.sandbox.ExecResult.Outcome;
 import dev.moat.sandbox.escape.JobUnderAttack.Ran;
 import dev.moat.sandbox.escape.TierUnderTest.JobEgress;
 import dev.moat.sandbox.net.AllowedHost;
-import dev.moat.sandbox.net.Egress;
 import dev.moat.sandbox.net.EgressFixture;
+import dev.moat.sandbox.net.EgressLab;
 import dev.moat.sandbox.net.EgressPolicy;
 import dev.moat.sandbox.net.JobNetwork;
 import dev.moat.sandbox.net.NetworkLab;
@@ -32,24 +32,20 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class NetworkEscapeTest {
   static final String REFUSED = "ECONNREFUSED";
+  static EgressLab egressLab;
   static NetworkLab lab;
-  static Egress egress;
   @RegisterExtension final AttackedJobs jobs = AttackedJobs.perTest();
 
   @BeforeAll
   static void startLabAndEgress() throws IOException {
     EgressFixture.assumeCapable("network escape tests");
-    lab = NetworkLab.start("lx" + ProcessHandle.current().pid() % 100000);
-    egress = Egress.start(EgressFixture.settings("ex"), EgressFixture.resolver());
+    egressLab = EgressLab.start("lx", "ex", EgressFixture.resolver());
+    lab = egressLab.lab();
   }
 
   @AfterAll
   static void stopLabAndEgress() throws IOException {
-    try {
-      if (egress != null) egress.close();
-    } finally {
-      if (lab != null) lab.close();
-    }
+    if (egressLab != null) egressLab.close();
   }
 
   /** Each target {@code address:port} and what a connect to it from the job must print. */
@@ -76,8 +72,7 @@ class NetworkEscapeTest {
   @ParameterizedTest(name = "{0}")
   @EnumSource(TierUnderTest.class)
   void everyTargetOffTheAllowlistIsRefusedWithAResetAndNothingLeaks(TierUnderTest tier) throws IOException {
-    tier.assumeEgress();
-    JobUnderAttack job = jobs.open(tier, Optional.of(new JobEgress(egress,
+    JobUnderAttack job = jobs.open(tier, Optional.of(new JobEgress(egressLab.egress(),
         EgressPolicy.filtered(new AllowedHost("allowed.example")))));
     JobNetwork network = job.network().orElseThrow();
     lab.capture(network);

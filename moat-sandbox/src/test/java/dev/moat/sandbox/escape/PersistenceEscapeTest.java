@@ -31,7 +31,10 @@ class PersistenceEscapeTest {
     String setsid = HostProcesses.uniqueMarker();
     String daemon = HostProcesses.uniqueMarker();
 
-    Ran ran = job.sh("setsid sleep " + setsid + " </dev/null >/dev/null 2>&1 &\n$P daemon " + daemon + "\n$P procs");
+    // The setsid child execs sleep in its own time: wait (up to 5 s) until both sleeps run.
+    Ran ran = job.sh("setsid sleep " + setsid + " </dev/null >/dev/null 2>&1 &\n$P daemon " + daemon + "\n"
+        + "i=0; while [ $i -lt 50 ] && [ $($P procs | grep -c ' sleep$') -lt 2 ]; do sleep 0.1; i=$((i+1)); done\n"
+        + "$P procs");
 
     assertThat(ran.output()).containsPattern("daemon: started [0-9]+\n");
     assertThat(ran.output().lines().filter(l -> l.matches("proc [0-9]+ sleep"))).as("both run as the step ends").hasSize(2);

@@ -16,6 +16,7 @@ import dev.moat.sandbox.net.Egress;
 import dev.moat.sandbox.net.EgressPolicy;
 import dev.moat.sandbox.net.JobNetwork;
 import dev.moat.sandbox.oci.OciLimits;
+import dev.moat.sandbox.oci.OciNetworks;
 import dev.moat.sandbox.oci.OciSettings;
 import dev.moat.sandbox.oci.OciTier;
 import java.io.IOException;
@@ -51,11 +52,6 @@ enum TierUnderTest {
     }
 
     @Override
-    Optional<String> missingEgress() {
-      return Optional.empty();
-    }
-
-    @Override
     Optional<JobNetwork> network(Sandbox sandbox) {
       return SandboxNetworks.ofBwrap(sandbox);
     }
@@ -73,24 +69,19 @@ enum TierUnderTest {
 
     @Override
     SandboxTier tier(Path scratch, Optional<JobEgress> egress) throws IOException {
-      if (egress.isPresent()) throw new IllegalStateException(missingEgress().orElseThrow());
-      return new OciTier(settings(scratch), TestImages.store(), TestImages.bookworm().digest());
-    }
-
-    @Override
-    Optional<String> missingEgress() {
-      return Optional.of("the oci tier has no filtered egress yet (OciTier.withEgress(Egress, EgressPolicy) is not on main)");
+      OciTier tier = new OciTier(settings(scratch), TestImages.store(), TestImages.bookworm().digest());
+      egress.ifPresent(e -> tier.withEgress(e.egress(), e.policy()));
+      return tier;
     }
 
     @Override
     Optional<JobNetwork> network(Sandbox sandbox) {
-      return Optional.empty();
+      return OciNetworks.of(sandbox);
     }
 
     private static OciSettings settings(Path scratch) {
-      OciSettings d = OciSettings.defaults(scratch, TestImages.ROOTFS);
-      return new OciSettings(d.uid(), d.gid(), d.runc(), d.runcRoot(), d.scratchRoot(), d.rootfsRoot(),
-          new OciLimits(MEMORY, PIDS, 100_000, 100_000, 4096, 64L << 20));
+      return OciSettings.defaults(scratch, TestImages.ROOTFS)
+          .withLimits(new OciLimits(MEMORY, PIDS, 100_000, 100_000, 4096, 64L << 20));
     }
   };
 
@@ -108,9 +99,6 @@ enum TierUnderTest {
 
   /** A tier with the suite's limits, its sandboxes' networks from {@code egress} when given. */
   abstract SandboxTier tier(Path scratch, Optional<JobEgress> egress) throws IOException;
-
-  /** Why this tier can't run the network attacks yet, if it can't. */
-  abstract Optional<String> missingEgress();
 
   /** The sandbox's job network (to route into the lab), if it has one beyond loopback. */
   abstract Optional<JobNetwork> network(Sandbox sandbox);
@@ -145,12 +133,6 @@ enum TierUnderTest {
     }
     if (!availability.available()) System.out.println("skipping escape tests on " + id() + ": " + availability.reason());
     assumeTrue(availability.available(), availability.reason());
-  }
-
-  /** Skips the calling test, printing the reason, unless this tier can take filtered egress. */
-  void assumeEgress() {
-    missingEgress().ifPresent(why -> System.out.println("skipping network escape tests on " + id() + ": " + why));
-    assumeTrue(missingEgress().isEmpty(), () -> missingEgress().orElseThrow());
   }
 
   /** Opens {@code dir} to mode 0711, as the job uid must search every parent of its workspace. */

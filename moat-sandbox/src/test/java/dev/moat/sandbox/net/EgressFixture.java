@@ -33,7 +33,7 @@ public final class EgressFixture {
   }
 
   /** Settings whose table, prefix and pool no one else on this host uses. */
-  public static EgressSettings settings(String letters) {
+  static EgressSettings settings(String letters) {
     long pid = ProcessHandle.current().pid();
     return new EgressSettings("moat_" + letters + pid, letters + (pid % 100000), pool());
   }
