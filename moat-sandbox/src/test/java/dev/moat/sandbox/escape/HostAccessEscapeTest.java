@@ -55,7 +55,8 @@ class HostAccessEscapeTest {
         case OCI -> oci;
       };
       // The probe names the path for file attacks.
-      String command = List.of("read", "create").contains(probe.getFirst()) ? String.join(" ", probe) : probe.getFirst();
+      String command = List.of("read", "create").contains(probe.getFirst())
+          ? String.join(" ", probe) : probe.getFirst();
       return command + ": " + errno + "\n";
     }
 

@@ -14,6 +14,7 @@ import dev.moat.sandbox.net.JobNetwork;
 import dev.moat.sandbox.net.NetworkLab;
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
@@ -63,7 +64,8 @@ class NetworkEscapeTest {
     }
     targets.put(network.gateway().orElseThrow().getHostAddress() + ":" + lab.hostPort(), REFUSED);
     targets.put(NetworkLab.OTHER + ":443", REFUSED);
-    for (String address : new String[] {"10.0.0.1", "172.16.0.1", "192.168.1.1", "100.64.0.1", "169.254.1.1", "169.254.169.254"}) {
+    // RFC 1918, CGNAT, link-local and cloud metadata.
+    for (String address : List.of("10.0.0.1", "172.16.0.1", "192.168.1.1", "100.64.0.1", "169.254.1.1", "169.254.169.254")) {
       targets.put(address + ":80", REFUSED);
     }
     return targets;

@@ -37,7 +37,8 @@ class PersistenceEscapeTest {
         + "$P procs");
 
     assertThat(ran.output()).containsPattern("daemon: started [0-9]+\n");
-    assertThat(ran.output().lines().filter(l -> l.matches("proc [0-9]+ sleep"))).as("both run as the step ends").hasSize(2);
+    assertThat(ran.output().lines().filter(l -> l.matches("proc [0-9]+ sleep"))).as("both run as the step ends")
+        .hasSize(2);
     assertThat(ran.result()).isEqualTo(new ExecResult(Outcome.EXITED, 0));
     // The step's pid namespace died with its first process; the kernel reaps the rest at once.
     await().atMost(Duration.ofSeconds(5)).until(() -> HostProcesses.withArgument(setsid).isEmpty()

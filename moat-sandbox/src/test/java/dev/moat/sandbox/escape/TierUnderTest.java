@@ -45,7 +45,8 @@ enum TierUnderTest {
 
     @Override
     SandboxTier tier(Path scratch, Optional<JobEgress> egress) {
-      BwrapSettings settings = BwrapSettings.defaults().withScratchRoot(scratch).withLimits(new Limits(MEMORY, PIDS, 1000));
+      BwrapSettings settings = BwrapSettings.defaults().withScratchRoot(scratch)
+          .withLimits(new Limits(MEMORY, PIDS, 1000));
       BwrapTier tier = new BwrapTier(settings);
       egress.ifPresent(e -> tier.withEgress(e.egress(), e.policy()));
       return tier;
@@ -131,7 +132,9 @@ enum TierUnderTest {
       if (volumes == null) volumes = WorkspaceVolumes.probe(scratch.resolve("volume-probe"));
       availability = volumes.available() ? AVAILABLE.computeIfAbsent(this, t -> t.probe(scratch)) : volumes;
     }
-    if (!availability.available()) System.out.println("skipping escape tests on " + id() + ": " + availability.reason());
+    if (!availability.available()) {
+      System.out.println("skipping escape tests on " + id() + ": " + availability.reason());
+    }
     assumeTrue(availability.available(), availability.reason());
   }
 
