@@ -13,6 +13,8 @@ import java.util.List;
 public final class TestImages {
   public static final Path STORE = Path.of("/var/tmp/moat-test-images");
   public static final String NAME = "debian-bookworm";
+  /** Where oci tests unpack images, one tree per digest, kept across runs. */
+  public static final Path ROOTFS = Path.of("/var/tmp/moat-test-rootfs");
   private static ImageEntry bookworm;
   private static ImageStore store;
 

@@ -46,6 +46,7 @@ public final class EgressFixture {
     return Ipv4Cidr.parse("10." + (200 + ProcessHandle.current().pid() % 50) + ".0.0/16");
   }
 
+  /** Resolves {@link #NAMES} and nothing else. */
   public static HostResolver resolver() {
     return name -> {
       String address = NAMES.get(name);

@@ -74,7 +74,7 @@ class OciEgressTest {
   @BeforeEach
   void settings() throws IOException {
     Files.setPosixFilePermissions(tempDir, PosixFilePermissions.fromString("rwx--x--x"));
-    settings = OciSettings.defaults(tempDir, OciFixture.ROOTFS);
+    settings = OciSettings.defaults(tempDir, TestImages.ROOTFS);
   }
 
   @AfterEach

@@ -18,11 +18,10 @@ import java.util.Map;
 
 /**
  * A real oci tier over the test {@code debian-bookworm} image and a sandbox over a fresh
- * workspace. Unpacked images are kept in {@code /var/tmp/moat-test-rootfs} across runs (keyed by
- * digest). Skips when not root or without runc.
+ * workspace. Unpacked images are kept in {@link TestImages#ROOTFS} across runs (keyed by digest).
+ * Skips when not root or without runc.
  */
 final class OciFixture implements AutoCloseable {
-  static final Path ROOTFS = Path.of("/var/tmp/moat-test-rootfs");
   static final Map<String, String> BASIC_ENV = Map.of("PATH", "/usr/bin:/bin", "HOME", SandboxSpec.WORKSPACE);
 
   final OciSettings settings;
@@ -43,7 +42,7 @@ final class OciFixture implements AutoCloseable {
     assumeTrue(HostUser.current().isRoot(), "the oci tier needs root");
     assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runc")), "no runc (apt-get install runc)");
     Files.setPosixFilePermissions(tempDir, PosixFilePermissions.fromString("rwx--x--x"));
-    settings = OciSettings.defaults(tempDir, ROOTFS);
+    settings = OciSettings.defaults(tempDir, TestImages.ROOTFS);
     tier = new OciTier(settings, TestImages.store(), TestImages.bookworm().digest());
     this.workspace = workspace != null ? workspace : Files.createDirectory(tempDir.resolve("workspace"));
     sandbox = (OciSandbox) tier.create(new SandboxSpec("test-" + ProcessHandle.current().pid(), this.workspace));

@@ -49,7 +49,7 @@ class OciLeftoversTest {
     Files.setPosixFilePermissions(tempDir, PosixFilePermissions.fromString("rwx--x--x"));
     Path scratch = Files.createDirectory(tempDir.resolve("scratch"));
     Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwx--x--x"));
-    settings = OciSettings.defaults(scratch, OciFixture.ROOTFS).withRuncRoot(tempDir.resolve("runc"))
+    settings = OciSettings.defaults(scratch, TestImages.ROOTFS).withRuncRoot(tempDir.resolve("runc"))
         .withCgroupPrefix("lt" + ProcessHandle.current().pid() % 100000);
   }
 

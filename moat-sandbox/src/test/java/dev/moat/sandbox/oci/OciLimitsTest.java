@@ -38,7 +38,7 @@ class OciLimitsTest {
     assumeTrue(HostUser.current().isRoot(), "the oci tier needs root");
     assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runc")), "no runc (apt-get install runc)");
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
-    OciSettings settings = OciSettings.defaults(tmp, OciFixture.ROOTFS).withLimits(LIMITS);
+    OciSettings settings = OciSettings.defaults(tmp, TestImages.ROOTFS).withLimits(LIMITS);
     OciTier tier = new OciTier(settings, TestImages.store(), TestImages.bookworm().digest());
     Path workspace = Files.createDirectory(tmp.resolve("workspace"));
     sandbox = (OciSandbox) tier.create(new SandboxSpec("limits-" + ProcessHandle.current().pid(), workspace));

@@ -31,7 +31,7 @@ class OciRuntimesTest {
     assumeTrue(HostUser.current().isRoot(), "the oci tier needs root");
     assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runc")), "no runc (apt-get install runc)");
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
-    runc = OciSettings.defaults(tmp, OciFixture.ROOTFS).withRuntime(Path.of("/usr/sbin/runc"), tmp.resolve("state/runc"));
+    runc = OciSettings.defaults(tmp, TestImages.ROOTFS).withRuntime(Path.of("/usr/sbin/runc"), tmp.resolve("state/runc"));
     digest = TestImages.bookworm().digest();
   }
 
