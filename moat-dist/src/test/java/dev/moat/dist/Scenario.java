@@ -7,6 +7,7 @@ import java.net.URI;
 import dev.moat.agent.PoolTier;
 import dev.moat.agent.PoolSettings;
 import dev.moat.agent.AgentConfig;
+import dev.moat.sandbox.SandboxTier;
 import static org.awaitility.Awaitility.await;
 
 import dev.moat.agent.Agent;
@@ -39,6 +40,13 @@ final class Scenario implements AutoCloseable {
     this.git = git;
   }
 
+  /** Skips the calling test, printing why, unless this JVM runs as root ({@code needs} says for what). */
+  static void assumeRoot(String tests, String needs) {
+    boolean root = "root".equals(System.getProperty("user.name"));
+    if (!root) System.out.println("skipping " + tests + ": they need root for " + needs);
+    org.junit.jupiter.api.Assumptions.assumeTrue(root, "needs root");
+  }
+
   static Scenario create(Path dir) throws IOException {
     TestAgent.assumeSandbox();
     // Workspaces live in here, so the sandbox uid must be able to traverse it (not list it).
@@ -64,15 +72,25 @@ final class Scenario implements AutoCloseable {
    * ({@code /var/tmp/moat-test-images}, built by the sandbox module's tests).
    */
   Agent agent(PoolSettings pool) throws IOException {
-    Path scratch = Files.createDirectories(dir.resolve("scratch-" + agents.size()));
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
-    Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwx--x--x"));
+    return agent(pool, PoolTier.create(pool, Path.of("/var/tmp/moat-test-images"), scratchRoot(agents.size())));
+  }
+
+  /** An agent in this JVM that serves {@code pool} (image, disk cap) with a tier the test built. */
+  Agent agent(PoolSettings pool, SandboxTier tier) throws IOException {
     var config = new AgentConfig(URI.create(server.url()), dir.resolve("agent-" + agents.size()), workRoot(agents.size()),
         "pool-agent", List.of("linux"), 1, Optional.of(server.registrationToken("default")), Duration.ofSeconds(1),
         pool.image(), pool.diskBytes());
-    Agent a = Agent.start(config, PoolTier.create(pool, Path.of("/var/tmp/moat-test-images"), scratch));
+    Agent a = Agent.start(config, tier);
     agents.add(a);
     return a;
+  }
+
+  /** Where the sandboxes of the n-th agent keep their private files (0711, made on first use). */
+  Path scratchRoot(int n) throws IOException {
+    Path scratch = Files.createDirectories(dir.resolve("scratch-" + n));
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+    Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwx--x--x"));
+    return scratch;
   }
 
   /** Where the n-th agent of this scenario makes workspaces. */
