@@ -19,7 +19,10 @@ import java.util.TreeMap;
  * memory), and the workspace read-write at {@link SandboxSpec#WORKSPACE}; its environment is
  * exactly {@link #env()} (plus {@code PWD}, which bwrap sets); and it dies with its parent. When
  * {@code user.switchFromRoot()}, {@code setpriv} first becomes the job's uid and gid with no groups
- * and no capabilities, so that bwrap itself never runs as root. Immutable.
+ * and no capabilities, so that bwrap itself never runs as root. Then {@code /bin/sh} opens
+ * {@code seccompProgram} as fd 3 and execs bwrap, which loads it with {@code --seccomp 3} as the
+ * last step before it execs the command (and closes the fd), so every process of the job runs under
+ * the filter ({@link dev.moat.sandbox.seccomp.SeccompPolicy}) and nothing before it does. Immutable.
  *
  * @param user the host identity the sandbox runs as
  * @param host what of the host is shown read-only
@@ -29,6 +32,10 @@ import java.util.TreeMap;
  * @param hostname the sandbox's hostname
  * @param env the command's complete environment
  * @param command the command and its arguments
+ * @param shareNet whether the caller started bwrap inside the job's own network namespace, which the
+ *     sandbox then keeps instead of a new empty one
+ * @param seccompProgram the compiled seccomp filter ({@link dev.moat.sandbox.seccomp.SeccompProgram}),
+ *     readable by the job's uid
  */
 record BwrapCommand(
     SandboxUser user,
@@ -38,8 +45,12 @@ record BwrapCommand(
     String hostname,
     Map<String, String> env,
     List<String> command,
-    boolean shareNet) {
+    boolean shareNet,
+    Path seccompProgram) {
   static final Path BWRAP = Path.of("/usr/bin/bwrap");
+  static final Path SH = Path.of("/bin/sh");
+  /** Opens the program ({@code $0}) as fd 3 for the exec of bwrap ({@code $@}). */
+  static final String OPEN_SECCOMP_FD = "exec \"$@\" 3<\"$0\"";
   static final Path SETPRIV = Path.of("/usr/bin/setpriv");
 
   /** Size of the sandbox's {@code /tmp}, as the oci tier's default. */
@@ -70,6 +81,8 @@ record BwrapCommand(
     Objects.requireNonNull(host, "host");
     requireAbsolute(workspace, "workspace");
     requireAbsolute(etcDir, "etcDir");
+    requireAbsolute(seccompProgram, "seccompProgram");
+    requireNoNul(seccompProgram.toString(), "seccompProgram");
     if (!hostname.matches("[A-Za-z0-9-]{1,63}")) throw new IllegalArgumentException("bad hostname: " + hostname);
     env.forEach(BwrapCommand::requireValidVariable);
     env = Collections.unmodifiableSortedMap(new TreeMap<>(env));
@@ -78,14 +91,14 @@ record BwrapCommand(
     command.forEach(arg -> requireNoNul(arg, "argument"));
   }
 
-  /** The full host argv, starting with setpriv or bwrap as an absolute path. */
+  /** The full host argv, starting with setpriv or the shell as an absolute path. */
   List<String> argv() {
     List<String> argv = new ArrayList<>();
     if (user.switchFromRoot()) {
       argv.addAll(List.of(SETPRIV.toString(), "--reuid=" + user.uid(), "--regid=" + user.gid(),
           "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--"));
     }
-    argv.add(BWRAP.toString());
+    add(argv, SH.toString(), "-c", OPEN_SECCOMP_FD, seccompProgram.toString(), BWRAP.toString());
     host.systemBinds().forEach(b -> add(argv, "--ro-bind", b.source().toString(), b.destination()));
     host.symlinks().forEach(s -> add(argv, "--symlink", s.target(), s.path()));
     host.etcBinds().forEach(b -> add(argv, "--ro-bind", b.source().toString(), b.destination()));
@@ -101,7 +114,7 @@ record BwrapCommand(
     // Only when the caller started bwrap inside the job's own network namespace (JobNetwork.enter).
     if (shareNet) argv.add("--share-net");
     add(argv, "--hostname", hostname, "--die-with-parent", "--new-session");
-    add(argv, "--cap-drop", "ALL", "--clearenv");
+    add(argv, "--cap-drop", "ALL", "--seccomp", "3", "--clearenv");
     env.forEach((k, v) -> add(argv, "--setenv", k, v));
     add(argv, "--remount-ro", "/", "--");
     argv.addAll(command);

@@ -45,6 +45,7 @@ final class BwrapSandbox implements Sandbox {
   private final HostLayout host;
   private final Path workspace;
   private final SandboxScratch scratch;
+  private final Path seccompProgram;
   private final JobCgroup cgroup;
   private final JobNetwork network;
   private final InstantSource clock;
@@ -54,12 +55,13 @@ final class BwrapSandbox implements Sandbox {
   private boolean closed;
 
   BwrapSandbox(SandboxSpec spec, BwrapCommand.SandboxUser user, HostLayout host, Path workspace,
-      SandboxScratch scratch, JobCgroup cgroup, JobNetwork network, InstantSource clock) {
+      SandboxScratch scratch, Path seccompProgram, JobCgroup cgroup, JobNetwork network, InstantSource clock) {
     this.spec = spec;
     this.user = user;
     this.host = host;
     this.workspace = workspace;
     this.scratch = scratch;
+    this.seccompProgram = seccompProgram;
     this.cgroup = cgroup;
     this.network = network;
     this.clock = clock;
@@ -70,7 +72,8 @@ final class BwrapSandbox implements Sandbox {
       throws IOException {
     Objects.requireNonNull(output, "output");
     Objects.requireNonNull(deadline, "deadline");
-    BwrapCommand command = new BwrapCommand(user, host, workspace, scratch.etcDir(), hostname(), env, argv, network != null);
+    BwrapCommand command = new BwrapCommand(user, host, workspace, scratch.etcDir(), hostname(), env, argv,
+        network != null, seccompProgram);
     // Outermost the cgroup join, then nsenter into the job's netns, both as root, then setpriv.
     List<String> inNetns = network == null ? command.argv() : network.enter().wrap(command.argv());
     List<String> hostArgv = cgroup == null ? inNetns : cgroup.join().wrap(inNetns);

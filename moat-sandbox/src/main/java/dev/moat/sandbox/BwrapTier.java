@@ -5,6 +5,8 @@ import dev.moat.sandbox.cgroup.JobCgroup;
 import dev.moat.sandbox.net.Egress;
 import dev.moat.sandbox.net.EgressPolicy;
 import dev.moat.sandbox.net.JobNetwork;
+import dev.moat.sandbox.seccomp.SeccompPolicy;
+import dev.moat.sandbox.seccomp.SeccompProgram;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +29,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@code bwrap} tier: each exec runs under bubblewrap in new user, pid, network, ipc, uts,
  * cgroup and mount namespaces, as an unprivileged uid with no capabilities and
- * {@code no_new_privs}, over a read-only view of the host's {@code /usr} and a few public
+ * {@code no_new_privs}, under the {@link SeccompPolicy#HARDENED} syscall filter, over a read-only view of the host's {@code /usr} and a few public
  * {@code /etc} entries, with private {@code /proc}, {@code /dev}, {@code /tmp}, {@code /run}, no
  * network but loopback, and the job's workspace read-write at {@link SandboxSpec#WORKSPACE}. See
  * {@link BwrapCommand} for the exact command line. With {@link BwrapSettings#limits()}, each
@@ -43,6 +45,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class BwrapTier implements SandboxTier {
   private static final Logger LOG = LoggerFactory.getLogger(BwrapTier.class);
+  /** Compiled once; every sandbox gets its own copy in its scratch directory. */
+  private static final byte[] SECCOMP = SeccompProgram.compile(SeccompPolicy.HARDENED).bytes();
 
   private final BwrapSettings settings;
   private final BwrapCommand.SandboxUser user;
@@ -102,7 +106,9 @@ public final class BwrapTier implements SandboxTier {
         settings.scratchRoot(), spec.id(), user.uid(), user.gid(), "moat-" + spec.id());
     JobCgroup cgroup = null;
     JobNetwork network = null;
+    Path seccomp;
     try {
+      seccomp = scratch.writeSeccompProgram(SECCOMP);
       cgroup = cgroups.isEmpty() ? null : cgroups.get().create(cgroupId(spec), settings.limits().orElseThrow());
       Egress e = egress;
       if (e != null) {
@@ -115,7 +121,7 @@ public final class BwrapTier implements SandboxTier {
     }
     LOG.debug("bwrap sandbox created: id={} workspace={} uid={} cgroup={}", spec.id(), workspace, user.uid(),
         cgroup == null ? "none" : cgroup.name());
-    return new BwrapSandbox(spec, user, host, workspace, scratch, cgroup, network, clock);
+    return new BwrapSandbox(spec, user, host, workspace, scratch, seccomp, cgroup, network, clock);
   }
 
   /**
@@ -196,6 +202,7 @@ public final class BwrapTier implements SandboxTier {
     boolean root = HostUser.current().isRoot();
     if (!Files.isExecutable(BwrapCommand.BWRAP)) return "no " + BwrapCommand.BWRAP + " (install bubblewrap)";
     if (root && !Files.isExecutable(BwrapCommand.SETPRIV)) return "no " + BwrapCommand.SETPRIV + " (install util-linux)";
+    if (!Files.isExecutable(BwrapCommand.SH)) return "no " + BwrapCommand.SH;
     if (!Files.isExecutable(SandboxScratch.MKFIFO)) return "no " + SandboxScratch.MKFIFO + " (install coreutils)";
     if ("0".equals(sysctl("/proc/sys/user/max_user_namespaces"))) return "user namespaces are disabled (user.max_user_namespaces=0)";
     if ("0".equals(sysctl("/proc/sys/kernel/unprivileged_userns_clone"))) {

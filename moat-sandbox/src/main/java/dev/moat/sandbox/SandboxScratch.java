@@ -58,6 +58,17 @@ public final class SandboxScratch {
     Files.writeString(dir.resolve("hosts"), lines, java.nio.file.StandardOpenOption.APPEND);
   }
 
+  /**
+   * Writes the sandbox's compiled seccomp filter to {@code seccomp.bpf} (mode 0644: the job's uid
+   * opens it before bwrap loads it; it is never visible inside the sandbox) and returns its path.
+   */
+  public Path writeSeccompProgram(byte[] program) throws IOException {
+    Path file = dir.resolve("seccomp.bpf");
+    Files.write(file, program);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+    return file;
+  }
+
   public Path etcDir() {
     return dir;
   }

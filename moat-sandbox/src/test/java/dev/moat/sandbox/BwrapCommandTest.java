@@ -18,7 +18,8 @@ class BwrapCommandTest {
       List.of(new Bind(Path.of("/etc/ssl"), "/etc/ssl")));
 
   static BwrapCommand command(SandboxUser user, Map<String, String> env, List<String> argv) {
-    return new BwrapCommand(user, HOST, Path.of("/var/moat/ws/j1"), Path.of("/tmp/moat-bwrap-j1-1"), "moat-j1", env, argv, false);
+    return new BwrapCommand(user, HOST, Path.of("/var/moat/ws/j1"), Path.of("/tmp/moat-bwrap-j1-1"), "moat-j1", env, argv, false,
+        Path.of("/tmp/moat-bwrap-j1-1/seccomp.bpf"));
   }
 
   @Test
@@ -29,7 +30,7 @@ class BwrapCommandTest {
     assertThat(command.argv()).containsExactly(
         "/usr/bin/setpriv", "--reuid=65500", "--regid=65500", "--clear-groups", "--inh-caps=-all",
         "--bounding-set=-all", "--",
-        "/usr/bin/bwrap",
+        "/bin/sh", "-c", "exec \"$@\" 3<\"$0\"", "/tmp/moat-bwrap-j1-1/seccomp.bpf", "/usr/bin/bwrap",
         "--ro-bind", "/usr", "/usr",
         "--symlink", "usr/bin", "/bin",
         "--symlink", "usr/lib", "/lib",
@@ -43,7 +44,7 @@ class BwrapCommandTest {
         "--size", "16777216", "--tmpfs", "/run",
         "--bind", "/var/moat/ws/j1", "/workspace", "--chdir", "/workspace",
         "--unshare-all", "--hostname", "moat-j1", "--die-with-parent", "--new-session",
-        "--cap-drop", "ALL", "--clearenv",
+        "--cap-drop", "ALL", "--seccomp", "3", "--clearenv",
         "--setenv", "CI", "true",
         "--setenv", "PATH", "/usr/bin",
         "--remount-ro", "/", "--",
@@ -54,7 +55,8 @@ class BwrapCommandTest {
   void asAnOrdinaryUserBwrapStartsDirectly() {
     List<String> argv = command(new SandboxUser(1001, 1001, false), Map.of(), List.of("true")).argv();
 
-    assertThat(argv.getFirst()).isEqualTo("/usr/bin/bwrap");
+    assertThat(argv.subList(0, 5)).containsExactly("/bin/sh", "-c", BwrapCommand.OPEN_SECCOMP_FD,
+        "/tmp/moat-bwrap-j1-1/seccomp.bpf", "/usr/bin/bwrap");
     assertThat(argv).doesNotContain("/usr/bin/setpriv").endsWith("--remount-ro", "/", "--", "true");
   }
 
@@ -94,9 +96,9 @@ class BwrapCommandTest {
   void hostnamesAreCheckedAndPathsMustBeAbsolute() {
     SandboxUser user = new SandboxUser(1001, 1001, false);
 
-    assertThatThrownBy(() -> new BwrapCommand(user, HOST, Path.of("/ws"), Path.of("/etc-dir"), "bad host", Map.of(), List.of("true"), false))
+    assertThatThrownBy(() -> new BwrapCommand(user, HOST, Path.of("/ws"), Path.of("/etc-dir"), "bad host", Map.of(), List.of("true"), false, Path.of("/s.bpf")))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new BwrapCommand(user, HOST, Path.of("ws"), Path.of("/etc-dir"), "h", Map.of(), List.of("true"), false))
+    assertThatThrownBy(() -> new BwrapCommand(user, HOST, Path.of("ws"), Path.of("/etc-dir"), "h", Map.of(), List.of("true"), false, Path.of("/s.bpf")))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -12,11 +12,22 @@ final class VolumeCommands {
   static final Path MOUNT = Path.of("/usr/bin/mount");
   static final Path UMOUNT = Path.of("/usr/bin/umount");
   static final Path LOSETUP = Path.of("/usr/sbin/losetup");
+  static final Path FALLOCATE = Path.of("/usr/bin/fallocate");
 
   /** Every tool the volumes need, for the probe. */
-  static final List<Path> TOOLS = List.of(MKFS, MOUNT, UMOUNT, LOSETUP);
+  static final List<Path> TOOLS = List.of(FALLOCATE, MKFS, MOUNT, UMOUNT, LOSETUP);
 
   private VolumeCommands() {}
+
+  /**
+   * Reserves {@code bytes} of the host's disk for {@code image} (unwritten extents: fast, and no
+   * data is written), so that a volume can always be filled to its size: sparse volumes would let
+   * the jobs of one host promise more disk than it has, and a job would hit ENOSPC below its cap.
+   * Fails with "No space left on device" when the host can't hold it.
+   */
+  static List<String> reserve(Path image, long bytes) {
+    return List.of(FALLOCATE.toString(), "--length", Long.toString(bytes), image.toString());
+  }
 
   /**
    * Makes an ext4 file system that fills {@code image}.
@@ -26,7 +37,8 @@ final class VolumeCommands {
    *   <li>{@code -b 4096 -i 8192}: 4 KiB blocks even for small volumes (mke2fs would pick 1 KiB
    *       below 512 MiB) and one inode per 8 KiB, twice the default, because source trees are
    *       mostly small files; inode tables then cost 3% of the size;
-   *   <li>{@code -E nodiscard}: the file is new and sparse, so there is nothing to discard;
+   *   <li>{@code -E nodiscard}: the file is new, so there is nothing to discard, and a discard would
+   *       punch holes in the reservation ({@link #reserve});
    *   <li>{@code -O ^has_journal}: a volume never outlives its job nor a crash of the agent, so
    *       a journal would only cost writes.
    * </ul>

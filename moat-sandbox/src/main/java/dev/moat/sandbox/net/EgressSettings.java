@@ -21,7 +21,7 @@ import java.util.Objects;
  */
 public record EgressSettings(String table, String prefix, Ipv4Cidr pool) {
   public static final String DEFAULT_TABLE = "moat";
-  public static final String DEFAULT_PREFIX = "mj";
+  public static final String DEFAULT_PREFIX = "moatj";
   public static final Ipv4Cidr DEFAULT_POOL = Ipv4Cidr.parse("10.231.0.0/16");
 
   public EgressSettings {
@@ -33,7 +33,7 @@ public record EgressSettings(String table, String prefix, Ipv4Cidr pool) {
     if (pool.length() < 14 || pool.length() > 29) throw new IllegalArgumentException("pool must be /14 to /29: " + pool);
   }
 
-  /** Table {@code moat}, prefix {@code mj}, pool {@code 10.231.0.0/16}. */
+  /** Table {@code moat}, prefix {@code moatj} (long enough that no other interface of a host starts with it), pool {@code 10.231.0.0/16}. */
   public static EgressSettings defaults() {
     return new EgressSettings(DEFAULT_TABLE, DEFAULT_PREFIX, DEFAULT_POOL);
   }

@@ -10,9 +10,6 @@ import java.util.Objects;
  * mapper serialises field by field, so that tests can assert on the exact document runc gets.
  * Only the fields Moat sets are modelled; absent fields take runc's (safe) defaults.
  *
- * <p>No {@code linux.seccomp} yet: the hardened profile is being written for the bwrap tier and
- * will be added here as another field ({@code Linux.seccomp}) once it exists.
- *
  * <p>Immutable and thread-safe.
  */
 public record OciConfig(String ociVersion, Process process, Root root, String hostname,
@@ -65,13 +62,37 @@ public record OciConfig(String ociVersion, Process process, Root root, String ho
   public record Namespace(String type, String path) {}
 
   public record Linux(List<Namespace> namespaces, String cgroupsPath, Resources resources,
-      List<String> maskedPaths, List<String> readonlyPaths) {
+      List<String> maskedPaths, List<String> readonlyPaths, Seccomp seccomp) {
     public Linux {
       namespaces = List.copyOf(namespaces);
       maskedPaths = List.copyOf(maskedPaths);
       readonlyPaths = List.copyOf(readonlyPaths);
+      Objects.requireNonNull(seccomp, "seccomp");
     }
   }
+
+  /**
+   * {@code linux.seccomp}: runc compiles it with libseccomp. Calls of an architecture not listed are
+   * refused by libseccomp's bad-architecture action.
+   */
+  public record Seccomp(String defaultAction, List<String> architectures, List<SyscallGroup> syscalls) {
+    public Seccomp {
+      architectures = List.copyOf(architectures);
+      syscalls = List.copyOf(syscalls);
+    }
+  }
+
+  /** Syscalls that share an action; with {@code args}, only calls matching every one of them. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record SyscallGroup(List<String> names, String action, Integer errnoRet, List<SyscallArg> args) {
+    public SyscallGroup {
+      names = List.copyOf(names);
+      if (args != null) args = List.copyOf(args);
+    }
+  }
+
+  /** A condition on argument {@code index}; {@code SCMP_CMP_MASKED_EQ} means (arg &amp; value) == valueTwo. */
+  public record SyscallArg(int index, long value, long valueTwo, String op) {}
 
   public record Resources(List<DeviceRule> devices, Memory memory, Cpu cpu, Pids pids) {
     public Resources {

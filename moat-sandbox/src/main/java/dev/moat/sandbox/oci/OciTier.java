@@ -31,8 +31,7 @@ import org.slf4j.LoggerFactory;
  * (read-only root, shared per digest: see {@link RootfsCache}), with the job's workspace bound
  * read-write, as a non-root uid with no capabilities; {@link StepContainer} lists every setting.
  *
- * <p>Not yet: a seccomp profile (the hardened one is being written for bwrap and will be shared),
- * joining a per-job network namespace for filtered egress (containers get a new, empty one), and
+ * <p>Not yet: joining a per-job network namespace for filtered egress (containers get a new, empty one), and
  * removal of containers left by a crashed agent (they are in {@link OciSettings#runcRoot()}).
  *
  * <p>Requirements: root (runc manages cgroups and mounts) and {@code runc} 1.1+.

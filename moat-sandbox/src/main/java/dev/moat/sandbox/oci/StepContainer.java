@@ -1,6 +1,7 @@
 package dev.moat.sandbox.oci;
 
 import dev.moat.sandbox.SandboxSpec;
+import dev.moat.sandbox.seccomp.SeccompPolicy;
 import dev.moat.sandbox.oci.OciConfig.Capabilities;
 import dev.moat.sandbox.oci.OciConfig.Cpu;
 import dev.moat.sandbox.oci.OciConfig.DeviceRule;
@@ -34,9 +35,10 @@ import java.util.TreeMap;
  *   <li>{@code runc spec}'s masked and read-only paths, plus {@code /sys/fs/cgroup} masked;
  *   <li>cgroup limits from {@link OciLimits}, devices deny-all (runc adds its default devices), and a
  *       <em>relative</em> {@code cgroupsPath}, which runc 1.1 nests under the agent's own cgroup in
- *       every hierarchy (on this v1 host, the memory cgroup the agent is confined to).
+ *       every hierarchy (on this v1 host, the memory cgroup the agent is confined to);
+ *   <li>the {@link SeccompPolicy#HARDENED} syscall filter, the same as the bwrap tier's
+ *       ({@link OciSeccompProfile}).
  * </ul>
- * Seccomp is not set yet (see {@link OciConfig}).
  *
  * @param argv the command
  * @param env exactly the command's environment, nothing inherited
@@ -54,6 +56,7 @@ public record StepContainer(List<String> argv, Map<String, String> env, Path roo
       "/proc/scsi", "/sys/fs/cgroup");
   /** From {@code runc spec}. */
   static final List<String> READ_ONLY = List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
+  static final OciConfig.Seccomp SECCOMP = OciSeccompProfile.of(SeccompPolicy.HARDENED);
 
   public StepContainer {
     argv = List.copyOf(argv);
@@ -76,7 +79,7 @@ public record StepContainer(List<String> argv, Map<String, String> env, Path roo
   public OciConfig config() {
     var process = new OciConfig.Process(false, new User(uid, gid), argv, envList(), SandboxSpec.WORKSPACE,
         Capabilities.NONE, List.of(new Rlimit("RLIMIT_NOFILE", limits.openFiles(), limits.openFiles())), true);
-    var linux = new Linux(namespaces(), cgroupsPath, resources(), MASKED, READ_ONLY);
+    var linux = new Linux(namespaces(), cgroupsPath, resources(), MASKED, READ_ONLY, SECCOMP);
     return new OciConfig(OciConfig.VERSION, process, new Root(rootfs.toString(), true), hostname, mounts(), linux);
   }
 

@@ -56,6 +56,25 @@ class WorkspaceVolumeTest {
       assertThat(mountOptions(volume.path())).contains("nosuid", "nodev");
       assertThat(Files.readAttributes(volume.image(), "unix:mode").get("mode")).isEqualTo(0100600);
       assertThat(Files.readAttributes(volumes.root(), "unix:mode").get("mode")).isEqualTo(040711);
+      assertThat(BwrapVolumeTest.allocatedBytes(volume.image())).as("reserved up front").isGreaterThanOrEqualTo(SIZE);
+    }
+  }
+
+  @Test
+  void aVolumeThatTheHostsDiskCannotHoldIsRefusedAndNothingIsLeft() throws IOException {
+    // A 16 MiB file system standing for a nearly full host disk.
+    Path small = Files.createDirectory(tempDir.resolve("small"));
+    HostCommand.output(List.of("/usr/bin/mount", "-t", "tmpfs", "-o", "size=16m", "moat-test-small", small.toString()),
+        Duration.ofSeconds(10));
+    try {
+      WorkspaceVolumes onSmall = new WorkspaceVolumes(small.resolve("volumes"));
+
+      assertThatThrownBy(() -> onSmall.create("moat-disk-big", SIZE))
+          .hasMessageContaining("cannot reserve 32 MiB of disk for a workspace").hasMessageContaining("MiB free")
+          .hasMessageContaining("No space left on device");
+      assertNothingLeftUnder(onSmall.root());
+    } finally {
+      HostCommand.output(List.of("/usr/bin/umount", small.toString()), Duration.ofSeconds(10));
     }
   }
 

@@ -54,7 +54,7 @@ class EgressPolicyTest {
     EgressSettings defaults = EgressSettings.defaults();
     assertThat(defaults.table()).isEqualTo("moat");
     assertThat(defaults.slots()).isEqualTo(16384);
-    assertThat(new JobSlot(defaults, 16383).hostInterface()).isEqualTo("mj16383h").hasSizeLessThanOrEqualTo(15);
+    assertThat(new JobSlot(defaults, 16383).hostInterface()).isEqualTo("moatj16383h").hasSizeLessThanOrEqualTo(15);
     EgressSettings largest = new EgressSettings("moat", "abcdefgh", Ipv4Cidr.parse("10.0.0.0/14"));
     assertThat(new JobSlot(largest, largest.slots() - 1).hostInterface()).isEqualTo("abcdefgh65535h").hasSizeLessThanOrEqualTo(15);
     assertThatThrownBy(() -> new EgressSettings("moat", "abcdefghi", Ipv4Cidr.parse("10.0.0.0/16"))).hasMessageContaining("prefix");

@@ -49,11 +49,11 @@ class EgressRulesetTest {
   @Test
   void jobInterfacesAreMatchedByPrefixInForwardInputAndNat() {
     assertThat(RULESET.text()).contains(
-        "type filter hook forward priority filter - 10; policy accept;\n    iifname \"mj*\" goto job_out\n"
-            + "    oifname \"mj*\" ct state established,related accept\n    oifname \"mj*\" drop\n",
-        "type filter hook input priority filter - 10; policy accept;\n    iifname \"mj*\" meta nfproto ipv6 goto drop6\n"
-            + "    iifname \"mj*\" goto deny\n",
-        "iifname \"mj*\" oifname != \"mj*\" masquerade");
+        "type filter hook forward priority filter - 10; policy accept;\n    iifname \"moatj*\" goto job_out\n"
+            + "    oifname \"moatj*\" ct state established,related accept\n    oifname \"moatj*\" drop\n",
+        "type filter hook input priority filter - 10; policy accept;\n    iifname \"moatj*\" meta nfproto ipv6 goto drop6\n"
+            + "    iifname \"moatj*\" goto deny\n",
+        "iifname \"moatj*\" oifname != \"moatj*\" masquerade");
   }
 
   @Test

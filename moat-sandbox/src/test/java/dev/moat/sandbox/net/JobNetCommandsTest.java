@@ -20,9 +20,9 @@ class JobNetCommandsTest {
 
   @Test
   void aSlotOwnsAThirtyAndItsNames() {
-    assertThat(SLOT.hostInterface()).isEqualTo("mj3h");
-    assertThat(SLOT.netnsName()).isEqualTo("moat-mj3");
-    assertThat(SLOT.netnsPath()).isEqualTo(Path.of("/run/netns/moat-mj3"));
+    assertThat(SLOT.hostInterface()).isEqualTo("moatj3h");
+    assertThat(SLOT.netnsName()).isEqualTo("moat-moatj3");
+    assertThat(SLOT.netnsPath()).isEqualTo(Path.of("/run/netns/moat-moatj3"));
     assertThat(Ipv4Cidr.format(SLOT.gateway())).isEqualTo("10.231.0.13");
     assertThat(Ipv4Cidr.format(SLOT.jobAddress())).isEqualTo("10.231.0.14");
     assertThatThrownBy(() -> new JobSlot(EgressSettings.defaults(), 16384)).isInstanceOf(IllegalArgumentException.class);
@@ -31,33 +31,33 @@ class JobNetCommandsTest {
   @Test
   void theJobsNftEntriesAreAddedAndRemovedTogether() {
     assertThat(JobNetCommands.addPolicy(SLOT, ALLOW)).isEqualTo(new NetCommand(List.of("/usr/sbin/nft", "-f", "-"), """
-        add counter inet moat mj3h
-        add element inet moat denied { "mj3h" : "mj3h" }
-        add element inet moat allow4 { "mj3h" . 203.0.113.10 . 443, "mj3h" . 203.0.113.10 . 80 }
+        add counter inet moat moatj3h
+        add element inet moat denied { "moatj3h" : "moatj3h" }
+        add element inet moat allow4 { "moatj3h" . 203.0.113.10 . 443, "moatj3h" . 203.0.113.10 . 80 }
         """));
     assertThat(JobNetCommands.removePolicy(SLOT, ALLOW).input()).isEqualTo("""
-        delete element inet moat allow4 { "mj3h" . 203.0.113.10 . 443, "mj3h" . 203.0.113.10 . 80 }
-        delete element inet moat denied { "mj3h" }
-        delete counter inet moat mj3h
+        delete element inet moat allow4 { "moatj3h" . 203.0.113.10 . 443, "moatj3h" . 203.0.113.10 . 80 }
+        delete element inet moat denied { "moatj3h" }
+        delete counter inet moat moatj3h
         """);
-    assertThat(JobNetCommands.readCounter(SLOT).argv()).containsExactly("/usr/sbin/nft", "list", "counter", "inet", "moat", "mj3h");
+    assertThat(JobNetCommands.readCounter(SLOT).argv()).containsExactly("/usr/sbin/nft", "list", "counter", "inet", "moat", "moatj3h");
   }
 
   @Test
   void theHostSideCreatesTheNamespaceAndAVethWhosePeerIsTheJobsEth0() {
     assertThat(JobNetCommands.hostSetUp(SLOT, true)).isEqualTo(new NetCommand(List.of("/usr/sbin/ip", "-batch", "-"), """
-        netns add moat-mj3
-        link add mj3h type veth peer name eth0 netns moat-mj3
-        addr add 10.231.0.13/30 dev mj3h
-        link set mj3h up
+        netns add moat-moatj3
+        link add moatj3h type veth peer name eth0 netns moat-moatj3
+        addr add 10.231.0.13/30 dev moatj3h
+        link set moatj3h up
         """));
-    assertThat(JobNetCommands.hostSetUp(SLOT, false).input()).isEqualTo("netns add moat-mj3\n");
+    assertThat(JobNetCommands.hostSetUp(SLOT, false).input()).isEqualTo("netns add moat-moatj3\n");
   }
 
   @Test
   void theJobSideTurnsIpv6OffThenConfiguresLoAndEth0InsideTheNamespace() {
     NetCommand job = JobNetCommands.jobSetUp(SLOT, true);
-    assertThat(job.argv()).containsExactly("/usr/bin/nsenter", "--net=/run/netns/moat-mj3", "--", "/bin/sh", "-c",
+    assertThat(job.argv()).containsExactly("/usr/bin/nsenter", "--net=/run/netns/moat-moatj3", "--", "/bin/sh", "-c",
         "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6 && echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6"
             + " && exec /usr/sbin/ip -batch -");
     assertThat(job.input()).isEqualTo("link set lo up\naddr add 10.231.0.14/30 dev eth0\nlink set eth0 up\n"
@@ -68,8 +68,8 @@ class JobNetCommandsTest {
   @Test
   void teardownDeletesTheVethBeforeTheNamespace() {
     assertThat(JobNetCommands.hostTearDown(SLOT, true))
-        .isEqualTo(new NetCommand(List.of("/usr/sbin/ip", "-force", "-batch", "-"), "link del mj3h\nnetns del moat-mj3\n"));
-    assertThat(JobNetCommands.hostTearDown(SLOT, false).input()).isEqualTo("netns del moat-mj3\n");
+        .isEqualTo(new NetCommand(List.of("/usr/sbin/ip", "-force", "-batch", "-"), "link del moatj3h\nnetns del moat-moatj3\n"));
+    assertThat(JobNetCommands.hostTearDown(SLOT, false).input()).isEqualTo("netns del moat-moatj3\n");
   }
 
   @Test
@@ -91,16 +91,16 @@ class JobNetCommandsTest {
 
   @Test
   void theEnterPrefixGoesInFrontOfTheCommand() {
-    NetnsEnter enter = new NetnsEnter(Path.of("/run/netns/moat-mj3"));
+    NetnsEnter enter = new NetnsEnter(Path.of("/run/netns/moat-moatj3"));
     assertThat(enter.wrap(List.of("/usr/bin/setpriv", "--reuid=65500", "--", "/bin/true")))
-        .containsExactly("/usr/bin/nsenter", "--net=/run/netns/moat-mj3", "--", "/usr/bin/setpriv", "--reuid=65500", "--", "/bin/true");
-    assertThatThrownBy(() -> new NetnsEnter(Path.of("moat-mj3"))).isInstanceOf(IllegalArgumentException.class);
+        .containsExactly("/usr/bin/nsenter", "--net=/run/netns/moat-moatj3", "--", "/usr/bin/setpriv", "--reuid=65500", "--", "/bin/true");
+    assertThatThrownBy(() -> new NetnsEnter(Path.of("moat-moatj3"))).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> enter.wrap(List.of())).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void aCounterListingGivesItsPackets() throws Exception {
-    assertThat(JobNetwork.packets("table inet moat {\n\tcounter mj3h {\n\t\tpackets 7 bytes 420\n\t}\n}\n")).isEqualTo(7);
+    assertThat(JobNetwork.packets("table inet moat {\n\tcounter moatj3h {\n\t\tpackets 7 bytes 420\n\t}\n}\n")).isEqualTo(7);
     assertThatThrownBy(() -> JobNetwork.packets("garbage")).hasMessageContaining("no packet count");
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.moat.common.Json;
+import dev.moat.sandbox.seccomp.SeccompPolicy;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -107,8 +108,31 @@ class StepContainerTest {
   }
 
   @Test
-  void noSeccompProfileIsSetYet() {
-    assertThat(json(step(null)).get("linux").has("seccomp")).isFalse();
+  void theHardenedSeccompProfileRefusesWhatBwrapsFilterRefuses() {
+    var seccomp = json(step(null)).get("linux").get("seccomp");
+    assertThat(seccomp.get("defaultAction").asString()).isEqualTo("SCMP_ACT_ALLOW");
+    assertThat(seccomp.get("architectures").toString()).isEqualTo("[\"SCMP_ARCH_X86_64\"]");
+    var groups = seccomp.get("syscalls");
+    // Unconditional rules, grouped by errno (EPERM first), then clone once per namespace flag.
+    assertThat(groups.get(0).get("errnoRet").asInt()).isEqualTo(1);
+    assertThat(groups.get(0).get("names").toString()).contains("\"mount\"", "\"unshare\"", "\"setns\"",
+        "\"ptrace\"", "\"keyctl\"", "\"bpf\"", "\"perf_event_open\"", "\"userfaultfd\"", "\"init_module\"",
+        "\"finit_module\"").doesNotContain("\"clone\"");
+    assertThat(groups.get(1).get("names").toString()).isEqualTo("[\"clone3\"]");
+    assertThat(groups.get(1).get("errnoRet").asInt()).isEqualTo(38);
+    int cloneRules = 0;
+    long flags = 0;
+    for (var group : groups) {
+      if (!group.get("names").toString().equals("[\"clone\"]")) continue;
+      cloneRules++;
+      var arg = group.get("args").get(0);
+      assertThat(arg.get("index").asInt()).isZero();
+      assertThat(arg.get("op").asString()).isEqualTo("SCMP_CMP_MASKED_EQ");
+      assertThat(arg.get("value").asLong()).isEqualTo(arg.get("valueTwo").asLong());
+      flags |= arg.get("value").asLong();
+    }
+    assertThat(cloneRules).isEqualTo(7);
+    assertThat(flags).isEqualTo(SeccompPolicy.CLONE_NAMESPACE_FLAGS);
   }
 
   @Test
