@@ -44,7 +44,7 @@ import tools.jackson.databind.JsonNode;
 class LeftoversTest {
   static final Path IMAGES = Path.of("/var/tmp/moat-test-images");
   static final int BWRAP_JOBS = 50;
-  static final int OCI_JOBS = 20;
+  static final int OCI_JOBS = 50;
   static final Duration TEARDOWN = Duration.ofSeconds(20);
   @TempDir Path dir;
   final long pid = ProcessHandle.current().pid();
@@ -99,7 +99,7 @@ class LeftoversTest {
   }
 
   @Test
-  void ociJobsWithLimitsAndDiskCapLeaveNothingOnTheHost() throws Exception {
+  void fiftyOciJobsWithLimitsAndDiskCapLeaveNothingOnTheHost() throws Exception {
     assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runc")), "runc is not installed");
     boolean images = Files.exists(IMAGES.resolve("index.json"));
     if (!images) System.out.println("skipping the oci leftover test: no test image store " + IMAGES + " (built by moat-sandbox's tests)");
