@@ -70,6 +70,7 @@ final class JobRunner implements Runnable {
         .addKeyValue("sha", job.sha()).log("job started");
     var logs = new LogShipper(batch -> server.logs(job.jobId(), batch).next(), Long.toString(job.jobId()));
     JobResult result;
+    long denials = 0;
     Path workspace = null;
     try {
       workspace = workspaces.create(job.jobId());
@@ -81,23 +82,28 @@ final class JobRunner implements Runnable {
     } finally {
       Sandbox s = sandbox.getAndSet(null);
       if (s != null) {
-        reportDenials(s, logs);
+        denials = reportDenials(s, logs);
         s.close();
       }
     }
-    finish(logs, result);
+    finish(logs, result.withEgressDenials(denials));
     if (workspace != null) workspaces.delete(workspace);
   }
 
-  /** Tells the user, and the agent's log, how many connections the pool's egress policy refused. */
-  private void reportDenials(Sandbox s, LogShipper logs) {
+  /**
+   * Tells the user, and the agent's log, how many connections the pool's egress policy refused,
+   * and returns the count for the job's result (0 when it can't be read: the log says so).
+   */
+  private long reportDenials(Sandbox s, LogShipper logs) {
     try {
       long denied = s.egressDenials();
-      if (denied == 0) return;
+      if (denied == 0) return 0;
       logs.line("==> egress: " + denied + " connection(s) refused by the pool's egress policy");
       LOG.atWarn().addKeyValue("job_id", job.jobId()).addKeyValue("egress_denials", denied).log("egress denied");
+      return denied;
     } catch (IOException | RuntimeException e) {
       LOG.atWarn().addKeyValue("job_id", job.jobId()).addKeyValue("error", e.toString()).log("could not read egress denials");
+      return 0;
     }
   }
 

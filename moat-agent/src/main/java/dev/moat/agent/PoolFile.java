@@ -26,7 +26,7 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  *   pids: 512
  *   cpu: 2000m                # millicores, or whole CPUs ("2")
  *   disk: 10GiB               # workspace cap; absent: no cap
- * egress:                     # absent: loopback only, in bwrap's own empty namespace
+ * egress:                     # absent: loopback only, in a new empty namespace (either tier)
  *   mode: filtered            # none | filtered
  *   allow: [deb.debian.org, "example.com:443"]   # names resolved by the agent; ports default 80, 443
  * </pre>

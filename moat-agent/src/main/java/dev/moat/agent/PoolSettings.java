@@ -16,8 +16,9 @@ import java.util.Optional;
  * @param limits memory, pids and CPU per job
  * @param diskBytes the workspace cap per job (a loop-mounted filesystem of this size), or empty for
  *     a plain directory
- * @param egress the network each job gets: empty for bwrap's own empty namespace (loopback only,
- *     no host resources), otherwise a per-job namespace with this policy (bwrap tier only for now)
+ * @param egress the network each job gets: empty for an empty namespace per sandbox or step (loopback only,
+ *     no host resources), otherwise a per-job namespace with this policy, which every step (bwrap
+ *     sandbox or oci container) joins
  */
 public record PoolSettings(Tier tier, Optional<String> image, Limits limits, Optional<Long> diskBytes,
     Optional<EgressPolicy> egress) {
@@ -45,7 +46,6 @@ public record PoolSettings(Tier tier, Optional<String> image, Limits limits, Opt
       throw new IllegalArgumentException("a bwrap pool runs over the host's /usr and can't name an image");
     }
     Objects.requireNonNull(egress, "egress");
-    if (tier == Tier.OCI && egress.isPresent()) throw new IllegalArgumentException("egress on oci pools is not supported yet");
     diskBytes.ifPresent(d -> {
       if (d < MIN_DISK || d % 4096 != 0) throw new IllegalArgumentException("disk must be at least 8MiB and a multiple of 4KiB");
     });

@@ -41,6 +41,18 @@ class PoolFileTest {
   }
 
   @Test
+  void anOciPoolMayFilterEgressToo() {
+    PoolSettings pool = PoolFile.parse("""
+        tier: oci
+        image: debian-bookworm
+        egress: {mode: filtered, allow: [deb.debian.org]}
+        """);
+    assertThat(pool.tier()).isEqualTo(Tier.OCI);
+    assertThat(pool.egress()).contains(EgressPolicy.filtered(new AllowedHost("deb.debian.org")));
+    assertThat(PoolFile.parse("tier: oci\nimage: debian-bookworm\negress: {mode: none}").egress()).contains(EgressPolicy.none());
+  }
+
+  @Test
   void refusesTyposAndBadValuesNamingTheKey() {
     assertThatThrownBy(() -> PoolFile.parse("limits: {memroy: 1GiB}")).hasMessageContaining("unknown key 'memroy' in limits");
     assertThatThrownBy(() -> PoolFile.parse("limits: {memory: lots}")).hasMessageContaining("'limits.memory' must be a size");

@@ -21,6 +21,18 @@ class JsonTest {
   }
 
   @Test
+  void aJobResultCarriesItsEgressDenialsAndAnOlderAgentsResultWithoutThemHasNone() {
+    var result = new JobResult("failed", 1, "step 1 exited with 1", 3);
+
+    assertThat(Json.write(result)).contains("\"egressDenials\":3");
+    assertThat(Json.read(Json.write(result), JobResult.class)).isEqualTo(result);
+    assertThat(Json.read("{\"state\":\"succeeded\",\"exitCode\":0,\"message\":\"ok\"}", JobResult.class).egressDenials())
+        .isZero();
+    assertThatThrownBy(() -> Json.read("{\"state\":\"failed\",\"message\":\"x\",\"egressDenials\":-1}", JobResult.class))
+        .isInstanceOf(JacksonException.class).hasMessageContaining("egressDenials must be >= 0");
+  }
+
+  @Test
   void unknownPropertiesAreRefused() {
     assertThatThrownBy(() -> Json.read("{\"capacity\":1,\"running\":[],\"admin\":true}", PollRequest.class))
         .isInstanceOf(JacksonException.class).hasMessageContaining("admin");

@@ -37,7 +37,7 @@ final class AgentCommand implements Callable<Integer> {
 
   @Option(names = "--work-dir", description = "Where workspaces are made (default: under the temp directory).") Path workDir;
 
-  @Option(names = "--pool", description = "Pool file: tier (bwrap|oci), image, limits (memory, pids, cpu, disk). "
+  @Option(names = "--pool", description = "Pool file: tier (bwrap|oci), image, limits (memory, pids, cpu, disk), egress (none|filtered with allow). "
       + "Default: bwrap with 2GiB, 512 pids, 2 CPUs when root, unbounded otherwise.") Path poolFile;
 
   @Option(names = "--images", description = "Image store for oci pools (default: $MOAT_DATA_DIR/images).") Path images;

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.moat.agent.PoolFile;
 import dev.moat.agent.PoolSettings;
 import dev.moat.agent.PoolTier;
-import dev.moat.sandbox.BwrapSettings;
-import dev.moat.sandbox.BwrapTier;
 import dev.moat.sandbox.net.Egress;
 import dev.moat.sandbox.net.EgressSettings;
 import dev.moat.sandbox.net.HostResolver;
@@ -43,8 +41,7 @@ import tools.jackson.databind.JsonNode;
  */
 class LeftoversTest {
   static final Path IMAGES = Path.of("/var/tmp/moat-test-images");
-  static final int BWRAP_JOBS = 50;
-  static final int OCI_JOBS = 50;
+  static final int JOBS = 50;
   static final Duration TEARDOWN = Duration.ofSeconds(20);
   @TempDir Path dir;
   final long pid = ProcessHandle.current().pid();
@@ -58,27 +55,43 @@ class LeftoversTest {
 
   @Test
   void fiftyBwrapJobsWithLimitsDiskCapAndFilteredEgressLeaveNothingOnTheHost() throws Exception {
+    leaveNothing("tier: bwrap\n", "", Optional.empty(), List.of("cgroup", "file", "link", "loop", "mount", "netns", "nft", "process"));
+  }
+
+  @Test
+  void fiftyOciJobsWithLimitsDiskCapAndFilteredEgressLeaveNothingOnTheHost() throws Exception {
+    assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runc")), "runc is not installed");
+    boolean images = Files.exists(IMAGES.resolve("index.json"));
+    if (!images) System.out.println("skipping the oci leftover test: no test image store " + IMAGES + " (built by moat-sandbox's tests)");
+    assumeTrue(images, "no test image store");
+    leaveNothing("tier: oci\nimage: debian-bookworm\n", "    image: debian-bookworm\n", Optional.of(Path.of("/run/moat/runc")),
+        List.of("cgroup", "file", "link", "loop", "mount", "netns", "nft", "process", "runc"));
+  }
+
+  /**
+   * Runs {@value #JOBS} jobs on the pool whose file starts with {@code tier} (then limits, a disk
+   * cap and filtered egress) through the agent's own {@link PoolTier}, with an {@link Egress} of
+   * this test's names and a {@link FakeInternet} behind it, and asserts the host is as before.
+   */
+  private void leaveNothing(String tier, String imageLine, Optional<Path> runcRoot, List<String> kindsInUse) throws Exception {
     String missing = Egress.probe().available() ? FakeInternet.missing() : Egress.probe().reason();
-    if (missing != null) System.out.println("skipping the bwrap leftover test: " + missing);
+    if (missing != null) System.out.println("skipping the leftover test: " + missing);
     assumeTrue(missing == null, missing);
-    Path poolFile = Files.writeString(dir.resolve("pool.yml"), """
-        tier: bwrap
+    PoolSettings pool = PoolFile.read(Files.writeString(dir.resolve("pool.yml"), tier + """
         limits: {memory: 256MiB, pids: 128, cpu: 1000m, disk: 32MiB}
         egress: {mode: filtered, allow: ["allowed.example:443"]}
-        """);
-    PoolSettings pool = PoolFile.read(poolFile);
+        """));
     String prefix = "ll" + pid % 100000;
-    // The agent's own table, prefix and pool (PoolTier uses the host-wide defaults), so that other
-    // checkouts' egress on this host neither collides with nor shows up in this test's snapshot.
-    var settings = new EgressSettings("moat_ll" + pid, prefix, Ipv4Cidr.parse("10." + (150 + pid % 50) + ".0.0/16"));
+    // The agent's own table, prefix and pool, not the host-wide defaults, so that other checkouts'
+    // egress on this host neither collides with nor shows up in this test's snapshot.
+    var settings = new EgressSettings("moat_ll" + pid, prefix, Ipv4Cidr.parse("10." + (50 + pid % 50) + ".0.0/16"));
     // Closed in reverse: the agent (with the scenario) before the egress table, that before the lab.
     try (var lab = FakeInternet.start("lq" + pid % 100000, settings.pool().toString());
         var egress = Egress.start(settings, labResolver());
         var s = Scenario.create(dir)) {
       assertThat(egress.removeLeftovers()).isEmpty();
-      var tier = new BwrapTier(BwrapSettings.defaults().withScratchRoot(s.scratchRoot(0)).withLimits(pool.limits()))
-          .withEgress(egress, pool.egress().orElseThrow());
-      var scope = scope(prefix, Optional.of(settings.table()), s, Optional.empty());
+      var scope = new HostSnapshot.Scope(prefix, Optional.of(settings.table()), dir, List.of(s.workRoot(0), s.scratchRoot(0)),
+          marker, ConcurrentHashMap.newKeySet(), runcRoot);
       // bash for /dev/tcp: the agent runs steps with sh.
       String connections = """
           cat > connect.sh <<'EOF'
@@ -89,28 +102,11 @@ class LeftoversTest {
           EOF
           bash connect.sh
           """.formatted(FakeInternet.OTHER);
-      runJobsAndCompare(s, () -> s.agent(pool, tier), scope, BWRAP_JOBS, "", connections,
-          List.of("cgroup", "file", "link", "loop", "mount", "netns", "nft", "process"), log -> assertThat(log)
+      runJobsAndCompare(s, () -> s.agent(pool, egress), scope, imageLine, connections, kindsInUse, log -> assertThat(log)
           .contains("allowed: hello " + FakeInternet.ALLOWED + ":443", "refused " + FakeInternet.OTHER, "refused 10.0.0.1",
               "refused 169.254.169.254", "==> egress: 3 connection(s) refused")
           .doesNotContain("REACHED"));
       assertThat(lab.leaks()).as("packets that got past the egress table into the lab: %s", lab.leakedFlows()).isZero();
-    }
-  }
-
-  @Test
-  void fiftyOciJobsWithLimitsAndDiskCapLeaveNothingOnTheHost() throws Exception {
-    assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runc")), "runc is not installed");
-    boolean images = Files.exists(IMAGES.resolve("index.json"));
-    if (!images) System.out.println("skipping the oci leftover test: no test image store " + IMAGES + " (built by moat-sandbox's tests)");
-    assumeTrue(images, "no test image store");
-    var pool = new PoolSettings(PoolSettings.Tier.OCI, Optional.of("debian-bookworm"), new dev.moat.sandbox.cgroup.Limits(256L << 20, 128, 1000),
-        Optional.of(32L << 20));
-    try (var s = Scenario.create(dir)) {
-      var tier = PoolTier.create(pool, IMAGES, s.scratchRoot(0));
-      var scope = scope("ll" + pid % 100000, Optional.empty(), s, Optional.of(Path.of("/run/moat/runc")));
-      runJobsAndCompare(s, () -> s.agent(pool, tier), scope, OCI_JOBS, "    image: debian-bookworm\n", "",
-          List.of("cgroup", "file", "loop", "mount", "process", "runc"), log -> assertThat(log).contains("VERSION_CODENAME=bookworm"));
     }
   }
 
@@ -125,13 +121,14 @@ class LeftoversTest {
   }
 
   /**
-   * Snapshots the host, starts the agent, runs {@code jobs} jobs of one run one after another
+   * Snapshots the host, starts the agent, runs {@value #JOBS} jobs of one run one after another
    * (capacity 1), checks each job's log, and asserts the host is back to the snapshot. So that the
    * snapshot can't pass by looking in the wrong places, one taken while the first job runs must
    * differ from it in each of {@code kindsInUse}.
    */
-  private void runJobsAndCompare(Scenario s, AgentStart agent, HostSnapshot.Scope scope, int jobs, String image,
+  private void runJobsAndCompare(Scenario s, AgentStart agent, HostSnapshot.Scope scope, String image,
       String extra, List<String> kindsInUse, LogCheck check) throws Exception {
+    int jobs = JOBS;
     HostSnapshot before = HostSnapshot.take(scope);
     try (var watcher = JobWatcher.start(marker, scope)) {
       agent.start();
@@ -161,11 +158,6 @@ class LeftoversTest {
     HostSnapshot after = HostSnapshot.awaitEqual(before, scope, TEARDOWN);
     System.out.println("leftovers after " + jobs + " jobs: before " + before + ", after " + after);
     assertThat(after).as("what is left on the host after %d jobs (+ added, - gone):%n%s", jobs, before.diff(after)).isEqualTo(before);
-  }
-
-  private HostSnapshot.Scope scope(String prefix, Optional<String> table, Scenario s, Optional<Path> runcRoot) throws IOException {
-    return new HostSnapshot.Scope(prefix, table, dir, List.of(s.workRoot(0), s.scratchRoot(0)), marker,
-        ConcurrentHashMap.newKeySet(), runcRoot);
   }
 
   /** Resolves only {@code allowed.example}, to the lab's allowed address. */

@@ -6,8 +6,8 @@ import java.nio.file.Files;
 import java.net.URI;
 import dev.moat.agent.PoolTier;
 import dev.moat.agent.PoolSettings;
+import dev.moat.sandbox.net.Egress;
 import dev.moat.agent.AgentConfig;
-import dev.moat.sandbox.SandboxTier;
 import static org.awaitility.Awaitility.await;
 
 import dev.moat.agent.Agent;
@@ -72,15 +72,18 @@ final class Scenario implements AutoCloseable {
    * ({@code /var/tmp/moat-test-images}, built by the sandbox module's tests).
    */
   Agent agent(PoolSettings pool) throws IOException {
-    return agent(pool, PoolTier.create(pool, Path.of("/var/tmp/moat-test-images"), scratchRoot(agents.size())));
+    return agent(pool, null);
   }
 
-  /** An agent in this JVM that serves {@code pool} (image, disk cap) with a tier the test built. */
-  Agent agent(PoolSettings pool, SandboxTier tier) throws IOException {
+  /** As {@link #agent(PoolSettings)}, the pool's job networks from {@code egress} (null: Moat's default one). */
+  Agent agent(PoolSettings pool, Egress egress) throws IOException {
+    Path scratch = scratchRoot(agents.size());
     var config = new AgentConfig(URI.create(server.url()), dir.resolve("agent-" + agents.size()), workRoot(agents.size()),
         "pool-agent", List.of("linux"), 1, Optional.of(server.registrationToken("default")), Duration.ofSeconds(1),
         pool.image(), pool.diskBytes());
-    Agent a = Agent.start(config, tier);
+    Path images = Path.of("/var/tmp/moat-test-images");
+    Agent a = Agent.start(config, egress == null ? PoolTier.create(pool, images, scratch)
+        : PoolTier.create(pool, images, scratch, () -> egress));
     agents.add(a);
     return a;
   }

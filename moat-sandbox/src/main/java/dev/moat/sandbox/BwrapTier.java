@@ -103,7 +103,7 @@ public final class BwrapTier implements SandboxTier {
     Path workspace = spec.workspace().toRealPath();
     WorkspaceGrant.give(workspace, user.uid(), user.gid(), user.switchFromRoot());
     SandboxScratch scratch = SandboxScratch.create(
-        settings.scratchRoot(), spec.id(), user.uid(), user.gid(), "moat-" + spec.id());
+        settings.scratchRoot(), name(), spec.id(), user.uid(), user.gid(), "moat-" + spec.id());
     JobCgroup cgroup = null;
     JobNetwork network = null;
     Path seccomp;

@@ -33,8 +33,14 @@ public final class SandboxScratch {
     this.dir = dir;
   }
 
-  public static SandboxScratch create(Path root, String id, int uid, int gid, String hostname) throws IOException {
-    Path dir = Files.createTempDirectory(root, "moat-bwrap-" + id + "-");
+  /**
+   * Makes {@code <root>/moat-<tier>-<id>-<random>} with the generated files and the FIFO.
+   *
+   * @param tier the tier's name, so that its crash sweep ({@link #removeLeftovers}) finds only its own
+   */
+  public static SandboxScratch create(Path root, String tier, String id, int uid, int gid, String hostname)
+      throws IOException {
+    Path dir = Files.createTempDirectory(root, prefix(tier) + id + "-");
     SandboxScratch scratch = new SandboxScratch(dir);
     try {
       scratch.write("passwd", passwd(uid, gid));
@@ -83,6 +89,29 @@ public final class SandboxScratch {
     try (Stream<Path> paths = Files.walk(dir)) {
       for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
     }
+  }
+
+  /**
+   * Deletes every directory in {@code root} named {@code moat-<tier>-*}: the scratch directories
+   * (and probe directories) that a crashed agent's sandboxes of {@code tier} left. Call once at
+   * agent start, before any sandbox exists; assumes one agent per scratch root.
+   *
+   * @return the paths deleted
+   */
+  public static List<String> removeLeftovers(Path root, String tier) throws IOException {
+    if (!Files.isDirectory(root)) return List.of();
+    List<Path> found;
+    try (Stream<Path> children = Files.list(root)) {
+      found = children.filter(p -> p.getFileName().toString().startsWith(prefix(tier)))
+          .filter(p -> Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).sorted().toList();
+    }
+    for (Path dir : found) new SandboxScratch(dir).delete();
+    return found.stream().map(Path::toString).toList();
+  }
+
+  private static String prefix(String tier) {
+    if (!tier.matches("[a-z]+")) throw new IllegalArgumentException("bad tier name: " + tier);
+    return "moat-" + tier + "-";
   }
 
   private void write(String name, String content) throws IOException {

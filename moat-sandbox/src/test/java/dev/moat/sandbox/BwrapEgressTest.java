@@ -6,15 +6,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.moat.sandbox.net.AllowedHost;
 import dev.moat.sandbox.net.Egress;
 import dev.moat.sandbox.net.EgressFixture;
+import dev.moat.sandbox.net.EgressLab;
 import dev.moat.sandbox.net.EgressPolicy;
-import dev.moat.sandbox.net.EgressSettings;
-import dev.moat.sandbox.net.HostResolver;
 import dev.moat.sandbox.net.JobNetwork;
 import dev.moat.sandbox.net.NetworkLab;
 import java.io.IOException;
-import java.net.Inet4Address;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -31,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * private and metadata ranges are refused, denials are counted for the job, and nothing leaks.
  */
 class BwrapEgressTest {
+  static EgressLab net;
   static NetworkLab lab;
   static Egress egress;
   @TempDir Path tempDir;
@@ -42,22 +39,14 @@ class BwrapEgressTest {
     boolean python = Files.isExecutable(Path.of("/usr/bin/python3"));
     if (!available.available() || !python) System.out.println("skipping bwrap egress tests: " + available.reason() + (python ? "" : ", no python3"));
     assumeTrue(available.available() && python, available.reason());
-    long pid = ProcessHandle.current().pid();
-    lab = NetworkLab.start("lb" + pid % 100000);
-    HostResolver resolver = name -> {
-      if (!name.equals("allowed.example")) throw new UnknownHostException(name);
-      return List.of((Inet4Address) InetAddress.getByName(NetworkLab.ALLOWED));
-    };
-    egress = Egress.start(new EgressSettings("moat_bt" + pid, "bt" + pid % 100000, EgressFixture.pool()), resolver);
+    net = EgressLab.start("lb", "bt", EgressFixture.resolver());
+    lab = net.lab();
+    egress = net.egress();
   }
 
   @AfterAll
   static void stop() throws IOException {
-    try {
-      if (egress != null) egress.close();
-    } finally {
-      if (lab != null) lab.close();
-    }
+    if (net != null) net.close();
   }
 
   @Test

@@ -5,6 +5,7 @@ import dev.moat.sandbox.ExecResult.Outcome;
 import dev.moat.sandbox.OutputSink;
 import dev.moat.sandbox.Sandbox;
 import dev.moat.sandbox.SandboxScratch;
+import dev.moat.sandbox.net.JobNetwork;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -25,6 +26,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code config.json} (rewritten per exec, mode 0600), the generated {@code passwd}, {@code group}
  * and {@code hosts}, and the output FIFO.
  *
+ * <p>With a {@link JobNetwork}, every step's container joins the job's network namespace
+ * ({@link JobNetwork#netnsPath()}), so all steps share the job's filtered egress and its denial
+ * count; close tears the network down in the background, after the containers are gone.
+ *
  * <p>Kill, timeout and interrupt behave as in the bwrap tier: kill ends the running container and
  * every later exec returns KILLED; a timeout or interrupt ends only that exec.
  *
@@ -39,6 +44,7 @@ final class OciSandbox implements Sandbox {
   private final Runc runc;
   private final StepTemplate template;
   private final SandboxScratch scratch;
+  private final JobNetwork network;
   private final InstantSource clock;
   private final ReentrantLock lock = new ReentrantLock();
   private int execs;
@@ -46,20 +52,27 @@ final class OciSandbox implements Sandbox {
   private boolean killed;
   private boolean closed;
 
-  /** What every step's container shares; the command and environment are added per exec. */
+  /**
+   * What every step's container shares; the command and environment are added per exec.
+   *
+   * @param netns the job's network namespace to join, or null for a new empty one per step
+   */
   record StepTemplate(Path rootfs, Path workspace, String hostname, int uid, int gid, String cgroupParent,
-      OciLimits limits) {
+      OciLimits limits, Path netns) {
     StepContainer step(List<String> argv, Map<String, String> env, Path etcDir, String containerId) {
-      return new StepContainer(argv, env, rootfs, workspace, etcDir, hostname, uid, gid, null,
+      return new StepContainer(argv, env, rootfs, workspace, etcDir, hostname, uid, gid, netns,
           cgroupParent + "/" + containerId, limits);
     }
   }
 
-  OciSandbox(String prefix, Runc runc, StepTemplate template, SandboxScratch scratch, InstantSource clock) {
+  /** @param network the job's network, whose namespace {@code template} joins, or null */
+  OciSandbox(String prefix, Runc runc, StepTemplate template, SandboxScratch scratch, JobNetwork network,
+      InstantSource clock) {
     this.prefix = prefix;
     this.runc = runc;
     this.template = template;
     this.scratch = scratch;
+    this.network = network;
     this.clock = clock;
   }
 
@@ -113,7 +126,11 @@ final class OciSandbox implements Sandbox {
     if (run != null) run.terminate(Outcome.KILLED);
   }
 
-  /** Kills what runs; the exec thread removes its container, so close only waits and cleans up. */
+  /**
+   * Kills what runs; the exec thread removes its container, so close only waits and cleans up.
+   * The job network goes last, in the background (its teardown takes ~50 ms), even when removing
+   * a container or the bundle failed.
+   */
   @Override
   public void close() {
     kill();
@@ -121,16 +138,30 @@ final class OciSandbox implements Sandbox {
     try {
       if (closed) return;
       closed = true;
-      for (int n = 1; n <= execs; n++) {
-        String id = prefix + "-" + n;
-        if (runc.exists(id)) runc.delete(id); // only after a crash of the exec thread
+      try {
+        for (int n = 1; n <= execs; n++) {
+          String id = prefix + "-" + n;
+          if (runc.exists(id)) runc.delete(id); // only after a crash of the exec thread
+        }
+        scratch.delete();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot clean up oci sandbox " + prefix, e);
+      } finally {
+        if (network != null) network.closeInBackground();
       }
-      scratch.delete();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot clean up oci sandbox " + prefix, e);
     } finally {
       lock.unlock();
     }
+  }
+
+  @Override
+  public long egressDenials() throws IOException {
+    return network == null ? 0 : network.denials();
+  }
+
+  /** The job's network, or null when every step has a new empty namespace. */
+  JobNetwork network() {
+    return network;
   }
 
   /** Container ids of this sandbox are this prefix, a dash and the exec's number. */

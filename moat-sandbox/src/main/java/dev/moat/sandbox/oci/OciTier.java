@@ -8,6 +8,10 @@ import dev.moat.sandbox.SandboxScratch;
 import dev.moat.sandbox.SandboxSpec;
 import dev.moat.sandbox.SandboxTier;
 import dev.moat.sandbox.WorkspaceGrant;
+import dev.moat.sandbox.cgroup.ContainerCgroups;
+import dev.moat.sandbox.net.Egress;
+import dev.moat.sandbox.net.EgressPolicy;
+import dev.moat.sandbox.net.JobNetwork;
 import dev.moat.sandbox.image.ImageStore;
 import dev.moat.sandbox.image.TreeDeletion;
 import java.io.ByteArrayOutputStream;
@@ -18,6 +22,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -31,8 +36,14 @@ import org.slf4j.LoggerFactory;
  * (read-only root, shared per digest: see {@link RootfsCache}), with the job's workspace bound
  * read-write, as a non-root uid with no capabilities; {@link StepContainer} lists every setting.
  *
- * <p>Not yet: joining a per-job network namespace for filtered egress (containers get a new, empty one), and
- * removal of containers left by a crashed agent (they are in {@link OciSettings#runcRoot()}).
+ * <p>Network: without {@link #withEgress} every step gets a new, empty network namespace
+ * (loopback only). With it, each sandbox gets its own {@link JobNetwork}, whose namespace every
+ * step's container joins, whose allowed names are in the sandbox's {@code /etc/hosts}, and whose
+ * denials {@link Sandbox#egressDenials()} reports.
+ *
+ * <p>Crash sweep: {@link #removeLeftovers()} removes the containers (runc state in
+ * {@link OciSettings#runcRoot()}, cgroups under {@link OciSettings#cgroupParent()}) and bundles a
+ * crashed agent left.
  *
  * <p>Requirements: root (runc manages cgroups and mounts) and {@code runc} 1.1+.
  *
@@ -40,14 +51,18 @@ import org.slf4j.LoggerFactory;
  */
 public final class OciTier implements SandboxTier {
   private static final Logger LOG = LoggerFactory.getLogger(OciTier.class);
-  /** Parent of every container's cgroup, relative to the agent's own cgroup. */
-  static final String CGROUP_PARENT = "moat";
+  /** The default parent of every container's cgroup, relative to the agent's own cgroup. */
+  static final String CGROUP_PARENT = OciSettings.DEFAULT_CGROUP_PARENT;
+  /** Every container id starts with this; the crash sweep removes only such containers. */
+  static final String CONTAINER_PREFIX = "moat-";
 
   private final OciSettings settings;
   private final String digest;
   private final RootfsCache rootfs;
   private final Runc runc;
   private final InstantSource clock;
+  private volatile Egress egress;
+  private volatile EgressPolicy egressPolicy;
 
   /**
    * A tier whose sandboxes run image {@code digest} from {@code images}.
@@ -74,21 +89,85 @@ public final class OciTier implements SandboxTier {
     return "oci";
   }
 
-  /** Unpacks the image on first use, hands the workspace to the job's uid and writes the bundle. */
+  /**
+   * Unpacks the image on first use, hands the workspace to the job's uid, writes the bundle and,
+   * with egress, opens the job's network. On failure, whatever was made is removed again.
+   */
   @Override
   public Sandbox create(SandboxSpec spec) throws IOException {
     Path root = rootfs.rootfs(digest);
     Path workspace = spec.workspace().toRealPath();
     WorkspaceGrant.give(workspace, settings.uid(), settings.gid(), true);
     String hostname = "moat-" + spec.id();
-    SandboxScratch scratch = SandboxScratch.create(settings.scratchRoot(), spec.id(), settings.uid(),
+    SandboxScratch scratch = SandboxScratch.create(settings.scratchRoot(), name(), spec.id(), settings.uid(),
         settings.gid(), hostname);
+    JobNetwork network = null;
+    try {
+      Egress e = egress;
+      if (e != null) {
+        network = e.open(egressPolicy);
+        scratch.appendHosts(network.hostsEntries());
+      }
+    } catch (IOException | RuntimeException e) {
+      undo(e, scratch, network);
+      throw e;
+    }
     // Unique even if two jobs share a sandbox id: container ids name runc state and cgroups.
-    String prefix = "moat-" + spec.id() + "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+    String prefix = CONTAINER_PREFIX + spec.id() + "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     var template = new OciSandbox.StepTemplate(root, workspace, hostname, settings.uid(), settings.gid(),
-        CGROUP_PARENT, settings.limits());
-    LOG.debug("oci sandbox created: id={} image={} containers={}-N", spec.id(), digest, prefix);
-    return new OciSandbox(prefix, runc, template, scratch, clock);
+        settings.cgroupParent(), settings.limits(), network == null ? null : network.netnsPath());
+    LOG.debug("oci sandbox created: id={} image={} containers={}-N network={}", spec.id(), digest, prefix,
+        network == null ? "none" : network);
+    return new OciSandbox(prefix, runc, template, scratch, network, clock);
+  }
+
+  /** Each step is tried even when an earlier one failed, so one failure leaks nothing else. */
+  private static void undo(Exception failure, SandboxScratch scratch, JobNetwork network) {
+    try {
+      scratch.delete();
+    } catch (IOException | RuntimeException suppressed) {
+      failure.addSuppressed(suppressed);
+    }
+    if (network == null) return;
+    try {
+      network.close();
+    } catch (IOException | RuntimeException suppressed) {
+      failure.addSuppressed(suppressed);
+    }
+  }
+
+  /**
+   * Runs every sandbox of this tier in its own network namespace from {@code egress}, with
+   * {@code policy}, instead of a new empty one per step. Call before the first {@link #create}.
+   */
+  public OciTier withEgress(Egress egress, EgressPolicy policy) {
+    this.egressPolicy = Objects.requireNonNull(policy, "policy");
+    this.egress = Objects.requireNonNull(egress, "egress");
+    return this;
+  }
+
+  /**
+   * Removes what a crashed agent's oci sandboxes left: kills and deletes every container in
+   * {@link OciSettings#runcRoot()} whose id starts with {@code moat-} (runc delete kills by
+   * cgroup), then kills and removes the container cgroups still under {@link OciSettings#cgroupParent()} (a
+   * crash between runc's steps), then deletes the tier's bundle directories in
+   * {@link OciSettings#scratchRoot()}. Call once at agent start, before any job: it assumes one
+   * agent per runc root and scratch root, and sweeps live sandboxes of this very process too.
+   *
+   * @return what was removed: {@code container <id>}, {@code cgroup <name>}, {@code bundle <path>}
+   */
+  @Override
+  public List<String> removeLeftovers() throws IOException {
+    List<String> removed = new ArrayList<>();
+    for (String id : runc.list()) {
+      if (!id.startsWith(CONTAINER_PREFIX)) continue;
+      runc.delete(id);
+      removed.add("container " + id);
+    }
+    for (String name : ContainerCgroups.removeLeftovers(settings.cgroupParent(), CONTAINER_PREFIX)) removed.add("cgroup " + name);
+    for (String dir : SandboxScratch.removeLeftovers(settings.scratchRoot(), name())) removed.add("bundle " + dir);
+    if (!removed.isEmpty()) LOG.info("removed oci leftovers: {}", removed);
+    return removed;
   }
 
   /** Ids of every container in Moat's runc state directory (for leftovers checks). */
@@ -115,8 +194,9 @@ public final class OciTier implements SandboxTier {
         ExecResult r = sandbox.exec(List.of("/bin/true"), Map.of(), out::write,
             tier.clock.instant().plus(Duration.ofSeconds(30)));
         return r.succeeded()
-            ? Availability.yes("runc works with image " + digest)
-            : Availability.no("runc failed (" + r + "): " + out.toString(StandardCharsets.UTF_8).strip());
+            ? Availability.yes(settings.runc().getFileName() + " works with image " + digest)
+            : Availability.no(settings.runc().getFileName() + " failed (" + r + "): "
+                + out.toString(StandardCharsets.UTF_8).strip());
       }
     } catch (IOException | RuntimeException e) {
       return Availability.no("oci probe failed: " + e);

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * the lab, and the lab's leak counter must stay 0.
  */
 class EgressAttackTest {
+  static EgressLab net;
   static NetworkLab lab;
   static Egress egress;
   final List<JobNetwork> jobs = new ArrayList<>();
@@ -33,18 +34,14 @@ class EgressAttackTest {
   @BeforeAll
   static void startLabAndEgress() throws IOException {
     EgressFixture.assumeCapable("egress attack tests");
-    lab = NetworkLab.start("la" + ProcessHandle.current().pid() % 100000);
-    egress = Egress.start(EgressFixture.settings("ea"), EgressFixture.resolver());
-    egress.removeLeftovers();
+    net = EgressLab.start("la", "ea", EgressFixture.resolver());
+    lab = net.lab();
+    egress = net.egress();
   }
 
   @AfterAll
   static void tearDownLabAndEgress() throws IOException {
-    try {
-      if (egress != null) egress.close();
-    } finally {
-      if (lab != null) lab.close();
-    }
+    if (net != null) net.close();
   }
 
   @AfterEach

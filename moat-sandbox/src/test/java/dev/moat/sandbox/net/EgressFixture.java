@@ -21,7 +21,7 @@ public final class EgressFixture {
   private EgressFixture() {}
 
   /** Skips the calling test class, with a printed reason, unless real egress tests can run here. */
-  static void assumeCapable(String what) {
+  public static void assumeCapable(String what) {
     Availability egress = Egress.probe();
     String reason = !egress.available() ? egress.reason()
         : !Files.isExecutable(Path.of(NetworkLab.PYTHON)) ? "no " + NetworkLab.PYTHON + " for the lab's listeners"
@@ -46,7 +46,7 @@ public final class EgressFixture {
     return Ipv4Cidr.parse("10." + (200 + ProcessHandle.current().pid() % 50) + ".0.0/16");
   }
 
-  static HostResolver resolver() {
+  public static HostResolver resolver() {
     return name -> {
       String address = NAMES.get(name);
       if (address == null) throw new UnknownHostException(name);

@@ -20,12 +20,12 @@ import java.util.regex.Pattern;
  * {@link JobNetwork#hostsEntries()}). Connects use bash's {@code /dev/tcp}, and each probe times its
  * own connect in microseconds, so process start-up is not measured.
  */
-final class JobProbe {
+public final class JobProbe {
   static final int JOB_UID = 65500;
   static final List<String> SETPRIV = List.of("/usr/bin/setpriv", "--reuid=" + JOB_UID, "--regid=" + JOB_UID,
       "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--");
   /** Per target {@code host:port}: BEGIN, bash's own error lines, then END with OPEN or FAILED. */
-  static final String CONNECT = """
+  public static final String CONNECT = """
       for t in "$@"; do
         ( h=${t%:*}; p=${t##*:}; echo "BEGIN $t"; exec 2>&1
           t0=${EPOCHREALTIME/./}
@@ -47,8 +47,8 @@ final class JobProbe {
    * @param error bash's error text (e.g. "connect: Connection refused"), empty when open
    * @param answer the first line the server sent, when open
    */
-  record Outcome(String target, boolean open, long micros, String error, String answer) {
-    double millis() {
+  public record Outcome(String target, boolean open, long micros, String error, String answer) {
+    public double millis() {
       return micros / 1000.0;
     }
   }
@@ -59,7 +59,14 @@ final class JobProbe {
   static Map<String, Outcome> connect(JobNetwork job, List<String> targets) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("/bin/bash", "-c", CONNECT, "probe"));
     command.addAll(targets);
-    String out = run(job, command);
+    return parse(run(job, command), targets);
+  }
+
+  /**
+   * The outcomes in the output of {@link #CONNECT} run with {@code targets} as its arguments, by
+   * target; fails when one is missing. For probes run by a tier's own sandbox.
+   */
+  public static Map<String, Outcome> parse(String out, List<String> targets) {
     Map<String, Outcome> outcomes = new LinkedHashMap<>();
     Matcher m = BLOCK.matcher(out);
     while (m.find()) {

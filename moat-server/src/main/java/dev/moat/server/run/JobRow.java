@@ -3,7 +3,11 @@ package dev.moat.server.run;
 import dev.moat.engine.JobState;
 import java.util.List;
 
-/** One job as stored. */
+/**
+ * One job as stored.
+ *
+ * @param egressDenials connections the job's egress policy refused, as its agent reported them
+ */
 public record JobRow(
     long id,
     long runId,
@@ -18,7 +22,8 @@ public record JobRow(
     Integer exitCode,
     String reason,
     Long startedAt,
-    Long finishedAt) {
+    Long finishedAt,
+    long egressDenials) {
   public JobRow {
     needs = List.copyOf(needs);
     labels = List.copyOf(labels);

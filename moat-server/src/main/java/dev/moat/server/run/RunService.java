@@ -190,14 +190,15 @@ public final class RunService {
     jdbi.useTransaction(h -> {
       JobRow job = ownJob(h, agentId, jobId);
       if (job.state() != JobState.RUNNING
-          || !store.transition(h, jobId, JobState.RUNNING, to, JobUpdate.finished(now, result.exitCode(), result.message()))) {
+          || !store.transition(h, jobId, JobState.RUNNING, to, JobUpdate.finished(now, result.exitCode(), result.message(), result.egressDenials()))) {
         throw ApiException.conflict("job " + jobId + " is " + job.state().wire() + ", not running");
       }
       advance(h, job.runId(), now);
     });
     dispatch.signalAll();
     LOG.atInfo().addKeyValue("job_id", jobId).addKeyValue("agent", agentId).addKeyValue("status", result.state())
-        .addKeyValue("exit_code", result.exitCode()).log("job finished");
+        .addKeyValue("exit_code", result.exitCode()).addKeyValue("egress_denials", result.egressDenials())
+        .log("job finished");
   }
 
   private JobRow ownJob(Handle h, String agentId, long jobId) {

@@ -21,7 +21,7 @@ final class RunStore {
   private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
   private static final String JOB_COLUMNS = """
       id, run_id, job_key, name, state, needs, labels, spec, timeout_ms, agent_id, exit_code, reason,
-      started_at, finished_at""";
+      started_at, finished_at, egress_denials""";
 
   long insertRun(Handle h, String repo, String ref, String sha, String event, String file, String name,
       RunStatus status, String error, long now) {
@@ -103,14 +103,15 @@ final class RunStore {
               started_at = COALESCE(:startedAt, started_at),
               finished_at = COALESCE(:finishedAt, finished_at),
               ack_deadline = :ackDeadline,
-              lease_expires = :lease
+              lease_expires = :lease,
+              egress_denials = COALESCE(:denials, egress_denials)
             WHERE id = :id AND state = :from""")
         .bind("to", to.wire()).bind("from", from.wire()).bind("id", jobId)
         .bind("setAgent", update.setAgent()).bind("agent", update.agentId())
         .bind("exit", update.exitCode()).bind("reason", update.reason())
         .bind("queuedAt", update.queuedAt()).bind("startedAt", update.startedAt())
         .bind("finishedAt", update.finishedAt()).bind("ackDeadline", update.ackDeadline())
-        .bind("lease", update.leaseExpires())
+        .bind("lease", update.leaseExpires()).bind("denials", update.egressDenials())
         .execute() == 1;
   }
 
@@ -150,7 +151,8 @@ final class RunStore {
         Json.read(rs.getString("spec"), JobPlan.class),
         rs.getLong("timeout_ms"), rs.getString("agent_id"),
         nullableLong(rs, "exit_code") == null ? null : rs.getInt("exit_code"),
-        rs.getString("reason"), nullableLong(rs, "started_at"), nullableLong(rs, "finished_at"));
+        rs.getString("reason"), nullableLong(rs, "started_at"), nullableLong(rs, "finished_at"),
+        rs.getLong("egress_denials"));
   }
 
   private static Long nullableLong(ResultSet rs, String column) throws SQLException {

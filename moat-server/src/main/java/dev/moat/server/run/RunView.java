@@ -17,7 +17,11 @@ public record RunView(
     Long finishedAt,
     List<JobView> jobs) {
 
-  /** A job as the API shows it. */
+  /**
+   * A job as the API shows it.
+   *
+   * @param egressDenials connections out of the job's sandbox that its pool's egress policy refused
+   */
   public record JobView(
       long id,
       String key,
@@ -27,7 +31,8 @@ public record RunView(
       String reason,
       String agent,
       Long startedAt,
-      Long finishedAt) {}
+      Long finishedAt,
+      long egressDenials) {}
 
   static RunView of(RunRow run, List<JobRow> jobs) {
     return new RunView(
@@ -35,7 +40,7 @@ public record RunView(
         run.status().wire(), run.error(), run.createdAt(), run.finishedAt(),
         jobs.stream()
             .map(j -> new JobView(j.id(), j.key(), j.name(), j.state().wire(), j.exitCode(), j.reason(),
-                j.agentId(), j.startedAt(), j.finishedAt()))
+                j.agentId(), j.startedAt(), j.finishedAt(), j.egressDenials()))
             .toList());
   }
 }
