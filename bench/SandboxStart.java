@@ -47,7 +47,8 @@ import java.util.Map;
  *   <li>when root with runc and a {@code debian-bookworm} image: oci create + exec + close (one
  *       runc container per exec; DESIGN.md section 9 target p50 &le; 60 ms). The image comes from
  *       the test store {@code /var/tmp/moat-test-images} when it has one, else it is built into the
- *       bench's scratch directory; runc state, bundles and the unpacked rootfs live there too.
+ *       bench's scratch directory; runc state, bundles and the unpacked rootfs live there too;
+ *   <li>both of the last two: oci create + exec + close with the same filtered policy and Egress.
  * </ol>
  * A row that can't run here is left out with the reason printed. The egress table and its
  * namespaces are removed at the end and on Ctrl-C, with the scratch directory.
@@ -77,7 +78,9 @@ public final class SandboxStart {
   private final Sandbox reused;
   private final List<Measured> measured = new ArrayList<>();
   private final List<String> notes = new ArrayList<>();
+  private static final EgressPolicy FILTERED = EgressPolicy.filtered(new AllowedHost("allowed.example"));
   private Samples oci;
+  private int ociTiers;
   private int sandboxes;
 
   private SandboxStart(Scratch scratch) throws IOException {
@@ -89,16 +92,24 @@ public final class SandboxStart {
     measure("bwrap tier: create + exec /bin/true + close", () -> timeSandbox(tier));
     measure("bwrap tier: exec /bin/true only (open sandbox)", () -> timeExec(reused));
     if (isRoot()) measure("fork/exec setpriv to job uid + /bin/true", () -> timeProcess(setprivTrue()));
-    Availability egress = Egress.probe();
-    if (egress.available()) {
-      BwrapTier filtered = new BwrapTier(settings).withEgress(startEgress(scratch), EgressPolicy.filtered(new AllowedHost("allowed.example")));
+    Availability canFilter = Egress.probe();
+    Egress egress = canFilter.available() ? startEgress(scratch) : null;
+    if (egress != null) {
+      BwrapTier filtered = new BwrapTier(settings).withEgress(egress, FILTERED);
       measure("bwrap + filtered egress: create + exec + close", () -> timeSandbox(filtered));
     } else {
-      notes.add("bwrap + filtered egress: left out (" + egress.reason() + ")");
+      notes.add("bwrap + filtered egress: left out (" + canFilter.reason() + ")");
     }
-    SandboxTier ociTier = ociTier(scratch);
-    if (ociTier != null) oci = measure("oci tier: create + exec /bin/true + close", () -> timeSandbox(ociTier));
-    notes.add("oci + filtered egress: left out (OciTier.withEgress is not on main yet)");
+    OciTier ociTier = ociTier(scratch);
+    if (ociTier != null) {
+      oci = measure("oci tier: create + exec /bin/true + close", () -> timeSandbox(ociTier));
+      if (egress != null) {
+        OciTier filtered = ociTier(scratch).withEgress(egress, FILTERED);
+        measure("oci + filtered egress: create + exec + close", () -> timeSandbox(filtered));
+      } else {
+        notes.add("oci + filtered egress: left out (" + canFilter.reason() + ")");
+      }
+    }
   }
 
   /** The bench's own table, prefix and pool, so that neither an agent nor a test on this host is touched. */
@@ -114,9 +125,13 @@ public final class SandboxStart {
     return egress;
   }
 
-  /** The oci tier over {@value #IMAGE}, or null (with a note) when it can't run here. */
-  private SandboxTier ociTier(Scratch scratch) throws IOException {
-    OciSettings defaults = OciSettings.defaults(scratch.dir("oci-bundles"), scratch.dir("oci-rootfs"));
+  /**
+   * A new oci tier over {@value #IMAGE}, or null (with a note) when it can't run here. Each call
+   * makes a tier of its own (bundles, runc state and rootfs under the scratch directory).
+   */
+  private OciTier ociTier(Scratch scratch) throws IOException {
+    int n = ociTiers++;
+    OciSettings defaults = OciSettings.defaults(scratch.dir("oci-bundles-" + n), scratch.dir("oci-rootfs-" + n));
     if (!isRoot() || !Files.isExecutable(defaults.runc())) {
       notes.add("oci tier: left out (" + (isRoot() ? "no " + defaults.runc() : "not root") + ")");
       return null;
@@ -125,9 +140,9 @@ public final class SandboxStart {
     ImageStore store = new ImageStore(reuse ? TEST_IMAGES : scratch.dir("images"));
     if (!reuse) store.build(IMAGE, "bookworm", List.of());
     String digest = store.resolve(IMAGE);
-    notes.add("oci image " + IMAGE + " " + digest.substring(0, Math.min(19, digest.length())) + "... from "
+    if (n == 0) notes.add("oci image " + IMAGE + " " + digest.substring(0, Math.min(19, digest.length())) + "... from "
         + (reuse ? TEST_IMAGES + " (reused)" : "a store built in the scratch directory"));
-    var ociSettings = new OciSettings(defaults.uid(), defaults.gid(), defaults.runc(), scratch.dir("runc"),
+    var ociSettings = new OciSettings(defaults.uid(), defaults.gid(), defaults.runc(), scratch.dir("runc-" + n),
         defaults.scratchRoot(), defaults.rootfsRoot(), defaults.limits());
     Availability available = OciTier.probe(ociSettings, store, digest);
     if (!available.available()) {
