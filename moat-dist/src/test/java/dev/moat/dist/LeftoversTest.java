@@ -32,7 +32,7 @@ import tools.jackson.databind.JsonNode;
  * Issue 3, must show 5: after many jobs in a row through a real server and agent, nothing is left
  * on the host: no netns, veth, nft element or counter, cgroup, container, mount, loop device, file
  * or process. Each job writes files in its workspace and {@code /tmp}, leaves a background process
- * running, and (bwrap) connects to an allowed address and to a refused public and private one in a
+ * running, and connects to an allowed address and to refused public, private and metadata ones in a
  * {@link FakeInternet}. A watcher on the host sees each job's background process while the job runs,
  * records its cgroups and tells the job so; the snapshot before the first job must equal the one
  * after the last (polled for a bounded time, since network and workspace teardown run after a job
@@ -43,6 +43,16 @@ class LeftoversTest {
   static final Path IMAGES = Path.of("/var/tmp/moat-test-images");
   static final int JOBS = 50;
   static final Duration TEARDOWN = Duration.ofSeconds(20);
+  /** The network part of each job: bash for /dev/tcp, since the agent runs steps with sh. */
+  static final String CONNECTIONS = """
+      cat > connect.sh <<'EOF'
+      exec 3<>/dev/tcp/allowed.example/443 && read -r line <&3 && echo "allowed: $line"
+      for target in %s 10.0.0.1 169.254.169.254; do
+        if (exec 4<>/dev/tcp/$target/443) 2>/dev/null; then echo "REACHED $target"; else echo "refused $target"; fi
+      done
+      EOF
+      bash connect.sh
+      """.formatted(FakeInternet.OTHER);
   @TempDir Path dir;
   final long pid = ProcessHandle.current().pid();
   /** The jobs' background process; unique to this JVM, so a watcher sees only this test's jobs. */
@@ -92,20 +102,7 @@ class LeftoversTest {
       assertThat(egress.removeLeftovers()).isEmpty();
       var scope = new HostSnapshot.Scope(prefix, Optional.of(settings.table()), dir, List.of(s.workRoot(0), s.scratchRoot(0)),
           marker, ConcurrentHashMap.newKeySet(), runcRoot);
-      // bash for /dev/tcp: the agent runs steps with sh.
-      String connections = """
-          cat > connect.sh <<'EOF'
-          exec 3<>/dev/tcp/allowed.example/443 && read -r line <&3 && echo "allowed: $line"
-          for target in %s 10.0.0.1 169.254.169.254; do
-            if (exec 4<>/dev/tcp/$target/443) 2>/dev/null; then echo "REACHED $target"; else echo "refused $target"; fi
-          done
-          EOF
-          bash connect.sh
-          """.formatted(FakeInternet.OTHER);
-      runJobsAndCompare(s, () -> s.agent(pool, egress), scope, imageLine, connections, kindsInUse, log -> assertThat(log)
-          .contains("allowed: hello " + FakeInternet.ALLOWED + ":443", "refused " + FakeInternet.OTHER, "refused 10.0.0.1",
-              "refused 169.254.169.254", "==> egress: 3 connection(s) refused")
-          .doesNotContain("REACHED"));
+      runJobsAndCompare(s, () -> s.agent(pool, egress), scope, imageLine, kindsInUse);
       assertThat(lab.leaks()).as("packets that got past the egress table into the lab: %s", lab.leakedFlows()).isZero();
     }
   }
@@ -115,11 +112,6 @@ class LeftoversTest {
     void start() throws IOException;
   }
 
-  @FunctionalInterface
-  private interface LogCheck {
-    void check(String log);
-  }
-
   /**
    * Snapshots the host, starts the agent, runs {@value #JOBS} jobs of one run one after another
    * (capacity 1), checks each job's log, and asserts the host is back to the snapshot. So that the
@@ -127,7 +119,7 @@ class LeftoversTest {
    * differ from it in each of {@code kindsInUse}.
    */
   private void runJobsAndCompare(Scenario s, AgentStart agent, HostSnapshot.Scope scope, String image,
-      String extra, List<String> kindsInUse, LogCheck check) throws Exception {
+      List<String> kindsInUse) throws Exception {
     int jobs = JOBS;
     HostSnapshot before = HostSnapshot.take(scope);
     try (var watcher = JobWatcher.start(marker, scope)) {
@@ -139,7 +131,7 @@ class LeftoversTest {
           %s >/dev/null 2>&1 &
           i=0; while [ ! -e .seen ] && [ $i -lt 500 ]; do sleep 0.02; i=$((i+1)); done
           test -e .seen && echo "host saw the background process"
-          """.formatted(marker) + extra;
+          """.formatted(marker) + CONNECTIONS;
       String workflow = "on: push\njobs:\n" + IntStream.rangeClosed(1, jobs).mapToObj(i -> String.format(
           "  j%02d:\n%s    steps:\n      - run: |\n%s", i, image, step.indent(10))).collect(Collectors.joining());
       long run = s.pushOne(workflow);
@@ -147,8 +139,9 @@ class LeftoversTest {
       for (JsonNode job : result.path("jobs")) {
         String log = s.server.log(job.path("id").asLong());
         assertThat(job.path("status").asString()).as(job.path("key").asString() + ":\n" + log).isEqualTo("succeeded");
-        assertThat(log).contains("host saw the background process");
-        check.check(log);
+        assertThat(log).contains("host saw the background process", "allowed: hello " + FakeInternet.ALLOWED + ":443",
+            "refused " + FakeInternet.OTHER, "refused 10.0.0.1", "refused 169.254.169.254", "==> egress: 3 connection(s) refused")
+            .doesNotContain("REACHED");
       }
       assertThat(result.path("jobs")).hasSize(jobs);
       assertThat(watcher.seen()).as("background processes the host saw, one per job").isEqualTo(jobs);
