@@ -48,10 +48,15 @@ final class Scenario implements AutoCloseable {
   }
 
   static Scenario create(Path dir) throws IOException {
+    return create(dir, c -> c);
+  }
+
+  /** As {@link #create(Path)}, with the test's changes to the server's configuration. */
+  static Scenario create(Path dir, java.util.function.UnaryOperator<dev.moat.server.ServerConfig> tweak) throws IOException {
     TestAgent.assumeSandbox();
     // Workspaces live in here, so the sandbox uid must be able to traverse it (not list it).
     java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
-    var server = TestServer.start(dir.resolve("server"));
+    var server = TestServer.start(dir.resolve("server"), tweak);
     var git = GitFixture.create(dir.resolve("git"));
     server.addRepo("app", git.bare());
     return new Scenario(dir, server, git);

@@ -8,6 +8,7 @@ import dev.moat.common.Json;
 import dev.moat.testkit.GitFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -142,5 +143,25 @@ class SignedPushTest {
     var m = java.util.regex.Pattern.compile("runs \\[([0-9]+)\\]").matcher(hookOutput);
     if (!m.find()) throw new AssertionError("the push started no single run: " + hookOutput);
     return Long.parseLong(m.group(1));
+  }
+
+  @Test
+  void aHoldNobodyDecidesExpiresInTheServersLoopAndItsJobsAreCancelled() throws Exception {
+    try (var s = Scenario.create(dir, c -> c.withHolds(Duration.ofSeconds(1), false))) {
+      s.agent();
+      Path key = GitFixture.sshKey(dir.resolve("keys"), "allowed");
+      s.server.api().put("/api/v1/repos/app/allowed-signers", Map.of("signers", signers(key)));
+
+      long held = s.pushOne(WORKFLOW);
+
+      JsonNode expired = s.awaitRun(held, Duration.ofSeconds(30), st -> !st.equals("held"));
+      assertThat(expired.path("status").asString()).isEqualTo("expired");
+      assertThat(expired.path("hold").path("state").asString()).isEqualTo("expired");
+      assertThat(Scenario.job(expired, "hello").path("status").asString()).isEqualTo("cancelled");
+      assertThat(Scenario.job(expired, "hello").path("agent").isNull()).isTrue();
+      JsonNode events = s.server.api().get("/api/v1/audit?run=" + held);
+      assertThat(actions(events)).containsExactly("run_held", "run_expired");
+      assertThat(events.get(1).path("actor").asString()).isEqualTo("moat");
+    }
   }
 }

@@ -29,9 +29,14 @@ public final class TestServer implements AutoCloseable {
   }
 
   public static TestServer start(Path dataDir) throws IOException {
+    return start(dataDir, c -> c);
+  }
+
+  /** As {@link #start(Path)}, with the test's changes to the configuration (e.g. a short hold TTL). */
+  public static TestServer start(Path dataDir, java.util.function.UnaryOperator<ServerConfig> tweak) throws IOException {
     var s = new TestServer(dataDir);
-    s.config = ServerConfig.defaults(dataDir, 0)
-        .withTimings(Duration.ofSeconds(2), LEASE, Duration.ofSeconds(1), Duration.ofMillis(100));
+    s.config = tweak.apply(ServerConfig.defaults(dataDir, 0)
+        .withTimings(Duration.ofSeconds(2), LEASE, Duration.ofSeconds(1), Duration.ofMillis(100)));
     s.boot();
     return s;
   }
