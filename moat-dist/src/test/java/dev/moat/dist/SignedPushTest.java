@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.moat.common.Json;
 import dev.moat.testkit.GitFixture;
+import dev.moat.testkit.GpgKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -162,6 +163,33 @@ class SignedPushTest {
       JsonNode events = s.server.api().get("/api/v1/audit?run=" + held);
       assertThat(actions(events)).containsExactly("run_held", "run_expired");
       assertThat(events.get(1).path("actor").asString()).isEqualTo("moat");
+    }
+  }
+
+  @Test
+  void withAGpgKeyringAPushSignedByItsKeyRunsAndOneSignedByAnotherGpgKeyIsHeld() throws Exception {
+    try (var s = Scenario.create(dir);
+        var allowed = GpgKey.create(dir.resolve("gpg-allowed"), "test@moat.invalid");
+        var other = GpgKey.create(dir.resolve("gpg-other"), "test@moat.invalid")) {
+      s.agent();
+      Path file = Files.writeString(dir.resolve("keyring.asc"), allowed.publicKey());
+      CliTest.Result set = moat(s.server, "repo", "signers", "app", file.toString());
+      assertThat(set.code()).as(set.err()).isZero();
+
+      s.git.workflow(WORKFLOW);
+      allowed.git(s.git.work(), "add", "-A");
+      allowed.git(s.git.work(), "commit", "-q", "-S", "-m", "gpg signed");
+      long signed = runOf(s.git.push());
+      assertThat(s.awaitRunEnded(signed).path("status").asString()).isEqualTo("succeeded");
+
+      other.git(s.git.work(), "commit", "-q", "-S", "--allow-empty", "-m", "signed by another gpg key");
+      long stranger = runOf(s.git.push());
+      assertThat(s.server.run(stranger).path("status").asString()).isEqualTo("held");
+      JsonNode audit = s.server.api().get("/api/v1/audit");
+      JsonNode setEvent = audit.get(0);
+      assertThat(setEvent.path("action").asString()).isEqualTo("signers_set");
+      assertThat(setEvent.path("detail").path("format").asString()).isEqualTo("gpg");
+      assertThat(setEvent.path("detail").path("keys")).hasSize(1);
     }
   }
 }
