@@ -107,9 +107,13 @@ class SignedPushTest {
       assertThat(ran.path("hold").isNull()).isTrue();
 
       s.git.write("README", "other key").commitSigned("signed by a stranger", other);
-      long stranger = runOf(s.git.push());
+      String pushed = s.git.push();
+      assertThat(pushed).as("the pusher is told").contains("held for approval (unverified_push)");
+      long stranger = runOf(pushed);
       assertThat(s.server.run(stranger).path("status").asString()).isEqualTo("held");
       assertThat(s.server.run(stranger).path("hold").path("reason").asString()).isEqualTo("unverified_push");
+      CliTest.Result shown = moat(s.server, "run", "show", Long.toString(stranger));
+      assertThat(shown.out()).contains("trust: unknown").contains("hold: unverified_push, pending; maintainer role decides");
 
       String mia = token(moat(s.server, "user", "add", "mia", "--role", "maintainer"));
       CliTest.Result rejected = moatAs(s.server, mia, "reject", Long.toString(stranger), "--comment", "not our key");
