@@ -152,7 +152,7 @@ class SignedPushTest {
 
   @Test
   void aHoldNobodyDecidesExpiresInTheServersLoopAndItsJobsAreCancelled() throws Exception {
-    try (var s = Scenario.create(dir, c -> c.withHolds(Duration.ofSeconds(1), false))) {
+    try (var s = Scenario.createWith(dir, c -> c.withHolds(Duration.ofSeconds(1), false))) {
       s.agent();
       Path key = GitFixture.sshKey(dir.resolve("keys"), "allowed");
       s.server.api().put("/api/v1/repos/app/allowed-signers", Map.of("signers", signers(key)));

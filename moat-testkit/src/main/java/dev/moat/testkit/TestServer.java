@@ -29,14 +29,9 @@ public final class TestServer implements AutoCloseable {
   }
 
   public static TestServer start(Path dataDir) throws IOException {
-    return start(dataDir, c -> c);
-  }
-
-  /** As {@link #start(Path)}, with the test's changes to the configuration (e.g. a short hold TTL). */
-  public static TestServer start(Path dataDir, java.util.function.UnaryOperator<ServerConfig> tweak) throws IOException {
     var s = new TestServer(dataDir);
-    s.config = tweak.apply(ServerConfig.defaults(dataDir, 0)
-        .withTimings(Duration.ofSeconds(2), LEASE, Duration.ofSeconds(1), Duration.ofMillis(100)));
+    s.config = ServerConfig.defaults(dataDir, 0)
+        .withTimings(Duration.ofSeconds(2), LEASE, Duration.ofSeconds(1), Duration.ofMillis(100));
     s.boot();
     return s;
   }
@@ -45,6 +40,18 @@ public final class TestServer implements AutoCloseable {
     server = MoatServer.start(config);
     token = (String) Json.read(Files.readString(dataDir.resolve(MoatServer.CREDENTIALS)), Map.class).get("token");
     config = config.withAddress(config.host(), server.port());
+  }
+
+  /**
+   * As {@link #start(Path)}, with the test's changes to the configuration (e.g. a short hold TTL),
+   * applied after the short test deadlines.
+   */
+  public static TestServer startWith(Path dataDir, java.util.function.UnaryOperator<ServerConfig> tweak) throws IOException {
+    var s = new TestServer(dataDir);
+    s.config = tweak.apply(ServerConfig.defaults(dataDir, 0)
+        .withTimings(Duration.ofSeconds(2), LEASE, Duration.ofSeconds(1), Duration.ofMillis(100)));
+    s.boot();
+    return s;
   }
 
   public void stop() {
