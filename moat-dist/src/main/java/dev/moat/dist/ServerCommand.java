@@ -1,5 +1,6 @@
 package dev.moat.dist;
 
+import dev.moat.cli.CliException;
 import dev.moat.cli.Target;
 import dev.moat.server.MoatServer;
 import dev.moat.server.ServerConfig;
@@ -23,9 +24,18 @@ final class ServerCommand implements Callable<Integer> {
   @Option(names = "--allow-self-approval", description = "Let the author of a held change approve it (off by default).")
   boolean allowSelfApproval;
 
+  /** The configuration these options give; a bad value is a usage error (exit 2). */
+  ServerConfig config() {
+    try {
+      return ServerConfig.defaults(Target.dataDir(), port).withAddress(host, port).withHolds(holdTtl, allowSelfApproval);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(CliException.USAGE, e.getMessage());
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
-    var config = ServerConfig.defaults(Target.dataDir(), port).withAddress(host, port).withHolds(holdTtl, allowSelfApproval);
+    var config = config();
     var server = MoatServer.start(config);
     var stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
