@@ -1,8 +1,11 @@
 package dev.moat.dist;
 
 import dev.moat.cli.Target;
+import dev.moat.engine.placement.PolicyException;
 import dev.moat.server.MoatServer;
 import dev.moat.server.ServerConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -15,11 +18,25 @@ final class ServerCommand implements Callable<Integer> {
 
   @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on.") String host;
 
+  @Option(names = "--policy", paramLabel = "FILE", description = "Placement policy (YAML): the weakest sandbox tier per "
+      + "trust tier, and the pools. Default: trusted on bwrap, known and unknown need oci, any pool at its agents' tier.")
+  Path policy;
+
   @Override
   public Integer call() throws Exception {
-    var d = ServerConfig.defaults(Target.dataDir(), port);
-    var config = new ServerConfig(d.dataDir(), host, port, d.ackTimeout(), d.leaseTtl(), d.pollWait(), d.reapInterval(), d.hookCommand());
-    var server = MoatServer.start(config);
+    var d = ServerConfig.defaults(Target.dataDir(), port).withAddress(host, port);
+    var config = policy == null ? d : d.withPolicy(policy);
+    if (policy != null && !Files.isReadable(policy)) {
+      System.err.println("moat server: cannot read the placement policy " + policy);
+      return 2;
+    }
+    MoatServer server;
+    try {
+      server = MoatServer.start(config);
+    } catch (PolicyException e) {
+      System.err.println("moat server: the placement policy " + policy + " is not valid:\n" + e.getMessage());
+      return 2;
+    }
     var stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();

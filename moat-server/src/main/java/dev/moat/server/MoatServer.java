@@ -1,6 +1,7 @@
 package dev.moat.server;
 
 import dev.moat.common.Json;
+import dev.moat.engine.placement.PlacementPolicy;
 import dev.moat.server.agent.AgentRoutes;
 import dev.moat.server.agent.AgentService;
 import dev.moat.server.auth.ApiTokens;
@@ -48,9 +49,12 @@ public final class MoatServer implements AutoCloseable {
   private final String url;
 
   private final Wakeup dispatch;
+  private final RunService runs;
 
-  private MoatServer(Database db, Javalin app, ScheduledExecutorService reaper, String url, Wakeup dispatch) {
+  private MoatServer(Database db, Javalin app, ScheduledExecutorService reaper, String url, Wakeup dispatch,
+      RunService runs) {
     this.dispatch = dispatch;
+    this.runs = runs;
     this.db = db;
     this.app = app;
     this.reaper = reaper;
@@ -62,17 +66,19 @@ public final class MoatServer implements AutoCloseable {
   }
 
   public static MoatServer start(ServerConfig config, InstantSource clock) throws IOException {
+    // Before anything else: a bad policy file stops the start and touches nothing.
+    PlacementPolicy policy = PolicyFile.load(config.policyFile());
     Path dataDir = privateDir(config.dataDir());
     Database db = Database.openSqlite(dataDir.resolve("moat.db"));
     try {
       var dispatch = new Wakeup();
       var tokens = new ApiTokens(db.jdbi(), clock);
       var git = new GitReader();
-      var runs = new RunService(db.jdbi(), clock, dispatch, config.ackTimeout(), config.leaseTtl());
+      var runs = new RunService(db.jdbi(), clock, dispatch, config.ackTimeout(), config.leaseTtl(), policy);
       var logs = new LogService(db.jdbi());
       var repos = new RepoService(db.jdbi(), clock, config.hookCommand());
       var starter = new RunStarter(git, runs);
-      var agents = new AgentService(db.jdbi(), clock);
+      var agents = new AgentService(db.jdbi(), clock, policy);
       var url = new AtomicReference<String>();
       runs.graceLeases();
       Javalin app = Javalin.create(cfg -> {
@@ -81,7 +87,10 @@ public final class MoatServer implements AutoCloseable {
         cfg.http.maxRequestSize = 16L << 20;
         Problems.install(cfg.routes);
         cfg.routes.get("/healthz", ctx -> Http.json(ctx, 200, Map.of("status", "ok")));
-        cfg.routes.get("/readyz", ctx -> Http.json(ctx, db.ready() ? 200 : 503, Map.of("database", db.ready() ? "ok" : "down")));
+        // Only a valid policy gets this far, so "policy" names the one in force.
+        String policyName = config.policyFile().map(Path::toString).orElse("default");
+        cfg.routes.get("/readyz", ctx -> Http.json(ctx, db.ready() ? 200 : 503,
+            Map.of("database", db.ready() ? "ok" : "down", "policy", policyName)));
         new RepoRoutes(tokens, repos, url::get).register(cfg.routes);
         new RunRoutes(tokens, runs, starter, repos, logs).register(cfg.routes);
         new AgentRoutes(tokens, agents, runs, logs, repos, git, dispatch, config.pollWait()).register(cfg.routes);
@@ -94,7 +103,7 @@ public final class MoatServer implements AutoCloseable {
       reaper.scheduleWithFixedDelay(() -> reap(runs), every, every, TimeUnit.MILLISECONDS);
       writeCredentials(dataDir, url.get(), tokens.bootstrapAdmin());
       LOG.atInfo().addKeyValue("url", url.get()).addKeyValue("data_dir", dataDir.toString()).log("server started");
-      return new MoatServer(db, app, reaper, url.get(), dispatch);
+      return new MoatServer(db, app, reaper, url.get(), dispatch, runs);
     } catch (IOException | RuntimeException e) {
       db.close();
       throw e;
@@ -141,6 +150,14 @@ public final class MoatServer implements AutoCloseable {
 
   public int port() {
     return app.port();
+  }
+
+  /**
+   * The run service, for callers in this JVM that start runs on behalf of an event source (and
+   * tests that start a run for a given trust tier).
+   */
+  public RunService runs() {
+    return runs;
   }
 
   @Override

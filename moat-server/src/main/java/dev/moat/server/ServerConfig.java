@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How to run an orchestrator.
@@ -16,6 +17,8 @@ import java.util.Objects;
  * @param pollWait how long an agent's poll is held when there is nothing for it
  * @param reapInterval how often deadlines are enforced
  * @param hookCommand argv prefix that runs the Moat CLI from a git hook
+ * @param policyFile the placement policy (YAML, {@code dev.moat.engine.placement.PolicyParser}),
+ *     read and validated at start; empty: the default policy ({@code PlacementPolicy.DEFAULT})
  */
 public record ServerConfig(
     Path dataDir,
@@ -25,7 +28,8 @@ public record ServerConfig(
     Duration leaseTtl,
     Duration pollWait,
     Duration reapInterval,
-    List<String> hookCommand) {
+    List<String> hookCommand,
+    Optional<Path> policyFile) {
   public ServerConfig {
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(host, "host");
@@ -33,6 +37,13 @@ public record ServerConfig(
     if (pollWait.compareTo(leaseTtl) >= 0) throw new IllegalArgumentException("pollWait must be shorter than leaseTtl");
     hookCommand = List.copyOf(hookCommand);
     if (hookCommand.isEmpty()) throw new IllegalArgumentException("hookCommand is empty");
+    Objects.requireNonNull(policyFile, "policyFile");
+  }
+
+  /** With the default placement policy. */
+  public ServerConfig(Path dataDir, String host, int port, Duration ackTimeout, Duration leaseTtl, Duration pollWait,
+      Duration reapInterval, List<String> hookCommand) {
+    this(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, Optional.empty());
   }
 
   /** Production defaults: 10 s to acknowledge, 30 s leases, 10 s polls. */
@@ -42,7 +53,17 @@ public record ServerConfig(
   }
 
   public ServerConfig withTimings(Duration ackTimeout, Duration leaseTtl, Duration pollWait, Duration reapInterval) {
-    return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand);
+    return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, policyFile);
+  }
+
+  public ServerConfig withAddress(String host, int port) {
+    return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, policyFile);
+  }
+
+  /** With the placement policy in {@code file}. */
+  public ServerConfig withPolicy(Path file) {
+    return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand,
+        Optional.of(file));
   }
 
   /**

@@ -26,8 +26,17 @@ public sealed interface Placement {
      * needs (a misconfigured pool), is handed nothing.
      */
     public boolean allows(String pool, IsolationTier tier) {
-      return tier.atLeast(atLeast) && pools.map(p -> p.contains(pool)).orElse(true);
+      return Placement.allows(atLeast, pools, pool, tier);
     }
+  }
+
+  /**
+   * The claim-time rule, also for placements as stored: an agent of {@code pool} running {@code
+   * tier} may take a job placed at {@code atLeast} on {@code pools} (empty: any pool; an empty list:
+   * none) only if its tier is at least that strong and its pool is one of them.
+   */
+  static boolean allows(IsolationTier atLeast, Optional<List<String>> pools, String pool, IsolationTier tier) {
+    return tier.atLeast(atLeast) && pools.map(p -> p.contains(pool)).orElse(true);
   }
 
   /** No pool admits the job; {@code reason} says why and names what would fix it. */

@@ -17,6 +17,11 @@ public final class PolicyException extends RuntimeException {
     this.problems = List.copyOf(problems);
   }
 
+  /** One problem with the whole file (at 1:1), e.g. its size. */
+  public static PolicyException of(String file, String message) {
+    return new PolicyException(List.of(new Problem(file, 1, 1, message)));
+  }
+
   public List<Problem> problems() {
     return problems;
   }

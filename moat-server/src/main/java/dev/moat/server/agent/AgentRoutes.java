@@ -6,6 +6,7 @@ import dev.moat.common.wire.PollRequest;
 import dev.moat.common.wire.PollResponse;
 import dev.moat.common.wire.RegisterRequest;
 import dev.moat.engine.JobState;
+import dev.moat.engine.placement.IsolationTier;
 import dev.moat.server.auth.ApiTokens;
 import dev.moat.server.event.Wakeup;
 import dev.moat.server.http.ApiException;
@@ -83,7 +84,8 @@ public final class AgentRoutes {
       long seen = dispatch.generation();
       var stop = runs.renew(agent.id(), req.running());
       int capacity = req.capacity();
-      var assignments = runs.claim(agent.id(), agent.labels(), req.image(), capacity);
+      var assignments = runs.claim(agent.id(), agent.pool(), agent.labels(), req.image(),
+          IsolationTier.ofWire(req.tier()), capacity);
       long left = deadline - System.nanoTime();
       if (!stop.isEmpty() || !assignments.isEmpty() || left <= 0 || Thread.currentThread().isInterrupted()) {
         return new PollResponse(assignments, stop);

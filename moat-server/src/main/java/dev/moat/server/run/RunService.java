@@ -10,6 +10,10 @@ import dev.moat.engine.StepSpec;
 import dev.moat.engine.Workflow;
 import dev.moat.engine.WorkflowException;
 import dev.moat.engine.WorkflowParser;
+import dev.moat.engine.placement.IsolationTier;
+import dev.moat.engine.placement.Placement;
+import dev.moat.engine.placement.PlacementPolicy;
+import dev.moat.engine.trust.TrustTier;
 import dev.moat.server.event.Wakeup;
 import dev.moat.server.http.ApiException;
 import dev.moat.server.repo.GitReader;
@@ -20,6 +24,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -39,21 +44,33 @@ public final class RunService {
   private final Wakeup dispatch;
   private final Duration ackTimeout;
   private final Duration leaseTtl;
+  private final PlacementPolicy policy;
 
-  public RunService(Jdbi jdbi, InstantSource clock, Wakeup dispatch, Duration ackTimeout, Duration leaseTtl) {
+  /** @param policy places each job of a new run (DESIGN §5); claims hand jobs only where it placed them */
+  public RunService(Jdbi jdbi, InstantSource clock, Wakeup dispatch, Duration ackTimeout, Duration leaseTtl,
+      PlacementPolicy policy) {
     this.jdbi = jdbi;
+    this.policy = policy;
     this.clock = clock;
     this.dispatch = dispatch;
     this.ackTimeout = ackTimeout;
     this.leaseTtl = leaseTtl;
   }
 
+  /** As {@link #createRuns(String, String, String, String, List, TrustTier)} for a trusted author. */
+  public List<Long> createRuns(String repo, String ref, String sha, String event, List<GitReader.WorkflowFile> files) {
+    return createRuns(repo, ref, sha, event, files, TrustTier.TRUSTED);
+  }
+
   /**
    * Creates one run per workflow file at {@code sha}. For a push, only workflows whose triggers match
    * {@code ref} run; a file that can't be used always yields a run in status {@code error} with its
-   * {@code file:line:col} problems, so the author sees them. Returns the new run ids.
+   * {@code file:line:col} problems, so the author sees them. Each job is placed by the policy for
+   * {@code trust}, the run author's trust tier: a job no pool admits is UNSCHEDULABLE at once, with
+   * the reason. Returns the new run ids.
    */
-  public List<Long> createRuns(String repo, String ref, String sha, String event, List<GitReader.WorkflowFile> files) {
+  public List<Long> createRuns(String repo, String ref, String sha, String event, List<GitReader.WorkflowFile> files,
+      TrustTier trust) {
     long now = clock.millis();
     List<Long> ids = jdbi.inTransaction(h -> {
       List<Long> created = new ArrayList<>();
@@ -68,7 +85,7 @@ public final class RunService {
         }
         if (event.equals("push") && !workflow.on().matchesPush(ref)) continue;
         long runId = store.insertRun(h, repo, ref, sha, event, file.path(), workflow.name(), RunStatus.QUEUED, null, now);
-        for (JobSpec job : workflow.jobs()) store.insertJob(h, runId, job, plan(job), now);
+        for (JobSpec job : workflow.jobs()) insertPlaced(h, runId, job, trust, now);
         advance(h, runId, now);
         created.add(runId);
       }
@@ -78,6 +95,19 @@ public final class RunService {
     LOG.atInfo().addKeyValue("repo", repo).addKeyValue("ref", ref).addKeyValue("sha", sha)
         .addKeyValue("event", event).addKeyValue("runs", ids).log("runs created");
     return ids;
+  }
+
+  /** Inserts the job where the policy places it, or as UNSCHEDULABLE (on no pool) with the reason. */
+  private void insertPlaced(Handle h, long runId, JobSpec job, TrustTier trust, long now) {
+    switch (policy.place(job.runsOn(), trust)) {
+      case Placement.Placed p -> store.insertJob(h, runId, job, plan(job), p.atLeast(), p.pools(), now);
+      case Placement.Unschedulable u -> {
+        long id = store.insertJob(h, runId, job, plan(job), policy.weakestFor(trust), Optional.of(List.of()), now);
+        store.transition(h, id, JobState.PENDING, JobState.UNSCHEDULABLE, JobUpdate.finished(now, null, u.reason()));
+        LOG.atInfo().addKeyValue("run_id", runId).addKeyValue("job", job.id()).addKeyValue("trust", trust.wire())
+            .addKeyValue("reason", u.reason()).log("job unschedulable");
+      }
+    }
   }
 
   private static WorkflowException tooLarge(GitReader.WorkflowFile file) {
@@ -132,10 +162,12 @@ public final class RunService {
 
   /**
    * Hands up to {@code capacity} minus the jobs it already holds of the queued jobs whose labels the
-   * agent serves, and whose image (if they name one) is the one its pool runs, to it (state
-   * DISPATCHED with an ack deadline).
+   * agent serves, whose image (if they name one) is the one its pool runs, and whose placement
+   * admits the agent's pool and sandbox tier, to it (state DISPATCHED with an ack deadline). A job
+   * never goes to a pool its placement did not admit, whatever labels the agent claims.
    */
-  public List<JobAssignment> claim(String agentId, List<String> agentLabels, String agentImage, int capacity) {
+  public List<JobAssignment> claim(String agentId, String agentPool, List<String> agentLabels, String agentImage,
+      IsolationTier agentTier, int capacity) {
     long now = clock.millis();
     var served = new HashSet<>(agentLabels);
     return jdbi.inTransaction(h -> {
@@ -143,7 +175,7 @@ public final class RunService {
       int free = capacity - store.heldBy(h, agentId);
       for (JobRow job : free <= 0 ? List.<JobRow>of() : store.queued(h, 100)) {
         if (out.size() == free) break;
-        if (!served.containsAll(job.labels())) continue;
+        if (!served.containsAll(job.labels()) || !job.mayRunOn(agentPool, agentTier)) continue;
         String image = job.plan().image();
         if (image != null && !image.equals(agentImage)) continue;
         if (store.transition(h, job.id(), JobState.QUEUED, JobState.DISPATCHED,
