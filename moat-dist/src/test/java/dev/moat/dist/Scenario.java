@@ -11,6 +11,8 @@ import dev.moat.agent.AgentConfig;
 import static org.awaitility.Awaitility.await;
 
 import dev.moat.agent.Agent;
+import dev.moat.engine.trust.TrustTier;
+import dev.moat.server.repo.GitReader;
 import dev.moat.testkit.GitFixture;
 import dev.moat.testkit.TestAgent;
 import dev.moat.testkit.TestServer;
@@ -41,10 +43,16 @@ final class Scenario implements AutoCloseable {
   }
 
   static Scenario create(Path dir) throws IOException {
+    return create(dir, null);
+  }
+
+  /** As {@link #create(Path)}, the server placing jobs by the policy {@code policyYaml} (null: the default). */
+  static Scenario create(Path dir, String policyYaml) throws IOException {
     TestAgent.assumeSandbox();
     // Workspaces live in here, so the sandbox uid must be able to traverse it (not list it).
     java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
-    var server = TestServer.start(dir.resolve("server"));
+    var server = policyYaml == null ? TestServer.start(dir.resolve("server"))
+        : TestServer.withPolicy(dir.resolve("server"), policyYaml);
     var git = GitFixture.create(dir.resolve("git"));
     server.addRepo("app", git.bare());
     return new Scenario(dir, server, git);
@@ -55,7 +63,17 @@ final class Scenario implements AutoCloseable {
   }
 
   Agent agent(int capacity) throws IOException {
-    Agent a = TestAgent.inProcess(server, dir.resolve("agent-" + agents.size()), workRoot(agents.size()), capacity);
+    return agent(capacity, "default", List.of("linux"));
+  }
+
+  /** A bwrap agent in this JVM registered to {@code pool}, serving {@code labels}. */
+  Agent agent(String pool, List<String> labels) throws IOException {
+    return agent(1, pool, labels);
+  }
+
+  private Agent agent(int capacity, String pool, List<String> labels) throws IOException {
+    Agent a = TestAgent.inProcess(server, dir.resolve("agent-" + agents.size()), workRoot(agents.size()), capacity,
+        pool, labels);
     agents.add(a);
     return a;
   }
@@ -95,6 +113,18 @@ final class Scenario implements AutoCloseable {
     Matcher m = RUNS.matcher(out);
     if (!m.find()) throw new AssertionError("the push started no run: " + out);
     return java.util.Arrays.stream(m.group(1).split(",\\s*")).map(Long::parseLong).toList();
+  }
+
+  /**
+   * Commits the workflow, pushes it to {@code branch} (whose pushes the workflow must not trigger,
+   * so the hook starts nothing), and starts its runs as a contributor of {@code trust} would: through
+   * the server's placement entry point, as the forge event paths do. Returns the run ids.
+   */
+  List<Long> startAs(TrustTier trust, String branch, String workflowYaml) throws IOException {
+    String sha = git.workflow(workflowYaml).commit("change from a " + trust.wire() + " contributor");
+    git.pushTo(branch);
+    var files = new GitReader().workflows(git.bare(), sha);
+    return server.runService().createRuns("app", "refs/heads/" + branch, sha, "pull_request", files, trust);
   }
 
   long pushOne(String workflowYaml) throws IOException {
