@@ -6,6 +6,7 @@ import dev.moat.server.MoatServer;
 import dev.moat.server.ServerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -18,13 +19,20 @@ final class ServerCommand implements Callable<Integer> {
 
   @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on.") String host;
 
+  @Option(names = "--hold-ttl", defaultValue = "PT72H",
+      description = "How long a held run waits for approval before it expires (ISO-8601, e.g. PT72H).")
+  Duration holdTtl;
+
+  @Option(names = "--allow-self-approval", description = "Let the author of a held change approve it (off by default).")
+  boolean allowSelfApproval;
+
   @Option(names = "--policy", paramLabel = "FILE", description = "Placement policy (YAML): the weakest sandbox tier per "
       + "trust tier, and the pools. Default: trusted on bwrap, known and unknown need oci, any pool at its agents' tier.")
   Path policy;
 
   @Override
   public Integer call() throws Exception {
-    var d = ServerConfig.defaults(Target.dataDir(), port).withAddress(host, port);
+    var d = ServerConfig.defaults(Target.dataDir(), port).withAddress(host, port).withHolds(holdTtl, allowSelfApproval);
     var config = policy == null ? d : d.withPolicy(policy);
     if (policy != null && !Files.isReadable(policy)) {
       System.err.println("moat server: cannot read the placement policy " + policy);

@@ -24,9 +24,9 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Placement by trust end to end (issue 4, must-show 6): a real server with a placement policy, real
- * agents, runs started for a given trust tier through the server's placement entry point. Jobs no
- * pool admits are unschedulable at once with a reason; the others go only to the pools that admit
- * them, whatever labels or tier another agent claims.
+ * agents, and pull requests from forks by contributors of a given trust tier, held and approved
+ * through the API. Jobs no pool admits are unschedulable at once with a reason; the others go only
+ * to the pools that admit them, whatever labels or tier another agent claims.
  */
 class PlacementTest {
   /** Untrusted work needs oci; the only pool with the label {@code docs} is bwrap. */
@@ -45,10 +45,19 @@ class PlacementTest {
           admits: [known, unknown]
       """;
 
-  /** A workflow that pushes to main trigger, so that a push to another branch starts nothing. */
-  static String onMain(String labels) {
-    return "on: {push: {branches: [main]}}\njobs:\n  build:\n    runs-on: " + labels
-        + "\n    steps: [{run: 'echo RAN-$((20+22))'}]\n";
+  /** One job {@code build} on {@code labels}; {@code on} says which pushes start it. */
+  static String workflow(String on, String labels) {
+    return "on: " + on + "\njobs:\n  build:\n    runs-on: " + labels + "\n    steps: [{run: 'echo RAN-$((20+22))'}]\n";
+  }
+
+  /** A workflow for pull requests only: pushing it to main starts nothing. */
+  static String forPullRequests(String labels) {
+    return workflow("{push: {branches: [release]}}", labels);
+  }
+
+  /** Approves a held run as the admin, through the API. */
+  static JsonNode approve(Scenario s, long run) {
+    return s.server.api().post("/api/v1/runs/" + run + "/approve", java.util.Map.of());
   }
 
   @TempDir Path dir;
@@ -58,23 +67,24 @@ class PlacementTest {
     try (var s = Scenario.create(dir, POLICY)) {
       var fast = s.agent("fast", List.of("linux", "docs"));
 
-      long held = s.startAs(TrustTier.UNKNOWN, "pr-1", onMain("[linux, docs]")).getFirst();
+      long held = s.pullRequestBy(TrustTier.UNKNOWN, forPullRequests("[linux, docs]")).getFirst();
 
       JsonNode run = s.server.run(held); // no waiting: decided when the run was created
       JsonNode job = Scenario.job(run, "build");
-      assertThat(run.path("status").asString()).isEqualTo("unschedulable");
-      assertThat(job.path("status").asString()).isEqualTo("unschedulable");
+      assertThat(run.path("status").asString()).as("a fork's pull request waits for approval").isEqualTo("held");
+      assertThat(job.path("status").asString()).as("but its job is known to be unplaceable").isEqualTo("unschedulable");
       assertThat(job.path("reason").asString()).isEqualTo("no pool admits this job: policy requires at least oci "
           + "for unknown contributors; pools matching labels [linux, docs]: fast (bwrap)");
       assertThat(job.path("sandbox").asString()).isEqualTo("oci");
       assertThat(job.path("pools").isEmpty()).isTrue();
+      assertThat(approve(s, held).path("status").asString()).isEqualTo("unschedulable");
 
       // An agent of that pool polls and gets nothing, even one that claims a stronger tier.
       var liar = FakeAgent.registered(s.server, "fast", List.of("linux", "docs"));
       assertThat(liar.poll(new PollRequest(1, List.of(), null, "oci")).assignments()).isEmpty();
 
       // The same job from a trusted contributor runs on the bwrap pool, so that agent was serving.
-      long trusted = s.pushOne(onMain("[linux, docs]"));
+      long trusted = s.pushOne(workflow("push", "[linux, docs]"));
       JsonNode done = Scenario.job(s.awaitRunEnded(trusted), "build");
       assertThat(done.path("status").asString()).isEqualTo("succeeded");
       assertThat(done.path("agent").asString()).isEqualTo(fast.id());
@@ -91,7 +101,9 @@ class PlacementTest {
   @Test
   void aPlacedJobIsClaimedOnlyByAnAgentOfAnAdmittedPoolRunningAStrongEnoughTier() throws Exception {
     try (var s = Scenario.create(dir, POLICY)) {
-      long run = s.startAs(TrustTier.KNOWN, "pr-2", onMain("[linux]")).getFirst();
+      long run = s.pullRequestBy(TrustTier.KNOWN, forPullRequests("[linux]")).getFirst();
+      assertThat(Scenario.job(s.server.run(run), "build").path("status").asString()).isEqualTo("pending");
+      approve(s, run);
       JsonNode job = Scenario.job(s.server.run(run), "build");
       assertThat(job.path("status").asString()).isEqualTo("queued");
       assertThat(job.path("sandbox").asString()).isEqualTo("oci");
@@ -144,7 +156,8 @@ class PlacementTest {
   @Test
   void withoutAPolicyFileUntrustedWorkNeedsOciAndTrustedWorkRunsOnBwrapAsBefore() throws Exception {
     try (var s = Scenario.create(dir)) {
-      long run = s.startAs(TrustTier.UNKNOWN, "pr-3", onMain("[linux]")).getFirst();
+      long run = s.pullRequestBy(TrustTier.UNKNOWN, forPullRequests("[linux]")).getFirst();
+      approve(s, run);
       JsonNode job = Scenario.job(s.server.run(run), "build");
       assertThat(job.path("status").asString()).as("under the default policy pools are known only as agents poll")
           .isEqualTo("queued");

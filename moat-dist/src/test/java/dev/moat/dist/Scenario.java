@@ -11,7 +11,10 @@ import dev.moat.agent.AgentConfig;
 import static org.awaitility.Awaitility.await;
 
 import dev.moat.agent.Agent;
+import dev.moat.engine.trust.Change;
+import dev.moat.engine.trust.TrustRules;
 import dev.moat.engine.trust.TrustTier;
+import dev.moat.server.run.RunRequest;
 import dev.moat.server.repo.GitReader;
 import dev.moat.testkit.GitFixture;
 import dev.moat.testkit.TestAgent;
@@ -40,6 +43,13 @@ final class Scenario implements AutoCloseable {
     this.dir = dir;
     this.server = server;
     this.git = git;
+  }
+
+  /** Skips the calling test, printing why, unless this JVM runs as root ({@code needs} says for what). */
+  static void assumeRoot(String tests, String needs) {
+    boolean root = "root".equals(System.getProperty("user.name"));
+    if (!root) System.out.println("skipping " + tests + ": they need root for " + needs);
+    org.junit.jupiter.api.Assumptions.assumeTrue(root, "needs root");
   }
 
   static Scenario create(Path dir) throws IOException {
@@ -88,9 +98,7 @@ final class Scenario implements AutoCloseable {
 
   /** As {@link #agent(PoolSettings)}, the pool's job networks from {@code egress} (null: Moat's default one). */
   Agent agent(PoolSettings pool, Egress egress) throws IOException {
-    Path scratch = Files.createDirectories(dir.resolve("scratch-" + agents.size()));
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
-    Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwx--x--x"));
+    Path scratch = scratchRoot(agents.size());
     var config = new AgentConfig(URI.create(server.url()), dir.resolve("agent-" + agents.size()), workRoot(agents.size()),
         "pool-agent", List.of("linux"), 1, Optional.of(server.registrationToken("default")), Duration.ofSeconds(1),
         pool.image(), pool.diskBytes());
@@ -99,6 +107,14 @@ final class Scenario implements AutoCloseable {
         : PoolTier.create(pool, images, scratch, () -> egress));
     agents.add(a);
     return a;
+  }
+
+  /** Where the sandboxes of the n-th agent keep their private files (0711, made on first use). */
+  Path scratchRoot(int n) throws IOException {
+    Path scratch = Files.createDirectories(dir.resolve("scratch-" + n));
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+    Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwx--x--x"));
+    return scratch;
   }
 
   /** Where the n-th agent of this scenario makes workspaces. */
@@ -116,15 +132,18 @@ final class Scenario implements AutoCloseable {
   }
 
   /**
-   * Commits the workflow, pushes it to {@code branch} (whose pushes the workflow must not trigger,
-   * so the hook starts nothing), and starts its runs as a contributor of {@code trust} would: through
-   * the server's placement entry point, as the forge event paths do. Returns the run ids.
+   * Commits the workflow and pushes it to {@code main} (its triggers must not match pushes there, so
+   * that the hook starts nothing), then starts the runs of a pull request from a fork onto {@code
+   * main} by a contributor of {@code trust}, as the forge event paths do: decided by {@link
+   * TrustRules}, through the server's trust-aware run start. Returns the run ids.
    */
-  List<Long> startAs(TrustTier trust, String branch, String workflowYaml) throws IOException {
+  List<Long> pullRequestBy(TrustTier trust, String workflowYaml) throws IOException {
     String sha = git.workflow(workflowYaml).commit("change from a " + trust.wire() + " contributor");
-    git.pushTo(branch);
-    var files = new GitReader().workflows(git.bare(), sha);
-    return server.runService().createRuns("app", "refs/heads/" + branch, sha, "pull_request", files, trust);
+    git.push();
+    var decision = TrustRules.decide(new Change(Change.Kind.PULL_REQUEST, trust, true, false, null));
+    var request = RunRequest.pullRequest("refs/pull/1/head", sha, "refs/heads/main", sha,
+        new RunRequest.Author("github", 4242, "contributor"));
+    return server.runStarter().start("app", request, decision, at -> new GitReader().workflows(git.bare(), at));
   }
 
   long pushOne(String workflowYaml) throws IOException {

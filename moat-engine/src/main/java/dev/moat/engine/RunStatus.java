@@ -2,12 +2,19 @@ package dev.moat.engine;
 
 import java.util.Collection;
 
+import dev.moat.engine.trust.HoldState;
+
 /**
- * The status of a run, derived from its jobs ({@link #of}); {@link #ERROR} means the workflow could
- * not be used (configuration error) and no job exists; {@link #UNSCHEDULABLE} that every job has
- * ended and some could not be placed on any pool (and none failed).
+ * The status of a run, derived from its jobs and its hold ({@link #of}); {@link #ERROR} means the
+ * workflow could not be used (configuration error) and no job exists. {@link #HELD} waits for a
+ * person (invariant I5): its jobs exist but none is queued. {@link #REJECTED} and {@link #EXPIRED}
+ * are held runs that were refused or not decided in time; their jobs are cancelled. {@link
+ * #UNSCHEDULABLE}: every job has ended and some could not be placed on any pool (and none failed).
  */
 public enum RunStatus {
+  HELD,
+  REJECTED,
+  EXPIRED,
   QUEUED,
   RUNNING,
   SUCCEEDED,
@@ -23,6 +30,20 @@ public enum RunStatus {
    * none finished (an unschedulable job doesn't count: nothing ran), else RUNNING.
    */
   public static RunStatus of(Collection<JobState> jobs) {
+    return of(jobs, HoldState.NONE);
+  }
+
+  /**
+   * Derives a run's status from its jobs and its hold: a pending hold is HELD, a rejected or expired
+   * one REJECTED or EXPIRED whatever the jobs say; an approved hold (or none) leaves it to the jobs.
+   */
+  public static RunStatus of(Collection<JobState> jobs, HoldState hold) {
+    switch (hold) {
+      case PENDING -> { return HELD; }
+      case REJECTED -> { return REJECTED; }
+      case EXPIRED -> { return EXPIRED; }
+      case NONE, APPROVED -> { }
+    }
     boolean allTerminal = true;
     boolean started = false; // some job was dispatched or has finished
     boolean failed = false;
@@ -54,6 +75,6 @@ public enum RunStatus {
   }
 
   public boolean terminal() {
-    return this != QUEUED && this != RUNNING;
+    return this != QUEUED && this != RUNNING && this != HELD;
   }
 }

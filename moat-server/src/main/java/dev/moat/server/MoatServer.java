@@ -4,18 +4,25 @@ import dev.moat.common.Json;
 import dev.moat.engine.placement.PlacementPolicy;
 import dev.moat.server.agent.AgentRoutes;
 import dev.moat.server.agent.AgentService;
+import dev.moat.server.audit.Audit;
+import dev.moat.server.audit.AuditRoutes;
 import dev.moat.server.auth.ApiTokens;
+import dev.moat.server.auth.UserRoutes;
+import dev.moat.server.auth.Users;
 import dev.moat.server.db.Database;
 import dev.moat.server.event.Wakeup;
 import dev.moat.server.http.Http;
 import dev.moat.server.http.Problems;
+import dev.moat.server.repo.AllowedSigners;
 import dev.moat.server.repo.GitReader;
 import dev.moat.server.repo.RepoRoutes;
 import dev.moat.server.repo.RepoService;
+import dev.moat.server.run.HeldRuns;
 import dev.moat.server.run.LogService;
 import dev.moat.server.run.RunRoutes;
 import dev.moat.server.run.RunService;
 import dev.moat.server.run.RunStarter;
+import dev.moat.server.trust.Approvals;
 import dev.moat.server.webhook.GitHookRoutes;
 import io.javalin.Javalin;
 import java.io.IOException;
@@ -49,12 +56,12 @@ public final class MoatServer implements AutoCloseable {
   private final String url;
 
   private final Wakeup dispatch;
-  private final RunService runs;
+  private final RunStarter starter;
 
   private MoatServer(Database db, Javalin app, ScheduledExecutorService reaper, String url, Wakeup dispatch,
-      RunService runs) {
+      RunStarter starter) {
     this.dispatch = dispatch;
-    this.runs = runs;
+    this.starter = starter;
     this.db = db;
     this.app = app;
     this.reaper = reaper;
@@ -73,8 +80,13 @@ public final class MoatServer implements AutoCloseable {
     try {
       var dispatch = new Wakeup();
       var tokens = new ApiTokens(db.jdbi(), clock);
+      var audit = new Audit(db.jdbi(), clock);
+      var users = new Users(db.jdbi(), clock, tokens, audit);
       var git = new GitReader();
-      var runs = new RunService(db.jdbi(), clock, dispatch, config.ackTimeout(), config.leaseTtl(), policy);
+      var runs = new RunService(db.jdbi(), clock, dispatch, config.ackTimeout(), config.leaseTtl(), audit, config.holdTtl(), policy);
+      var held = new HeldRuns(runs);
+      var approvals = new Approvals(held, runs, users, audit, config.allowSelfApproval());
+      var signers = new AllowedSigners(db.jdbi(), clock, audit);
       var logs = new LogService(db.jdbi());
       var repos = new RepoService(db.jdbi(), clock, config.hookCommand());
       var starter = new RunStarter(git, runs);
@@ -91,28 +103,32 @@ public final class MoatServer implements AutoCloseable {
         String policyName = config.policyFile().map(Path::toString).orElse("default");
         cfg.routes.get("/readyz", ctx -> Http.json(ctx, db.ready() ? 200 : 503,
             Map.of("database", db.ready() ? "ok" : "down", "policy", policyName)));
-        new RepoRoutes(tokens, repos, url::get).register(cfg.routes);
-        new RunRoutes(tokens, runs, starter, repos, logs).register(cfg.routes);
+        new RepoRoutes(tokens, repos, signers, url::get).register(cfg.routes);
+        new RunRoutes(tokens, runs, starter, repos, logs, approvals).register(cfg.routes);
+        new UserRoutes(tokens, users).register(cfg.routes);
+        new AuditRoutes(tokens, audit).register(cfg.routes);
         new AgentRoutes(tokens, agents, runs, logs, repos, git, dispatch, config.pollWait()).register(cfg.routes);
-        new GitHookRoutes(repos, starter, db.jdbi(), clock).register(cfg.routes);
+        new GitHookRoutes(repos, signers, starter, db.jdbi(), clock).register(cfg.routes);
       });
       app.start(config.host(), config.port());
       url.set("http://" + config.host() + ":" + app.port());
       var reaper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("moat-reaper").daemon().factory());
       long every = config.reapInterval().toMillis();
-      reaper.scheduleWithFixedDelay(() -> reap(runs), every, every, TimeUnit.MILLISECONDS);
+      reaper.scheduleWithFixedDelay(() -> reap(runs, held), every, every, TimeUnit.MILLISECONDS);
       writeCredentials(dataDir, url.get(), tokens.bootstrapAdmin());
       LOG.atInfo().addKeyValue("url", url.get()).addKeyValue("data_dir", dataDir.toString()).log("server started");
-      return new MoatServer(db, app, reaper, url.get(), dispatch, runs);
+      return new MoatServer(db, app, reaper, url.get(), dispatch, starter);
     } catch (IOException | RuntimeException e) {
       db.close();
       throw e;
     }
   }
 
-  private static void reap(RunService runs) {
+  /** The periodic loop: job deadlines, then holds past their expiry. */
+  private static void reap(RunService runs, HeldRuns held) {
     try {
       runs.reap(java.time.Duration.ofSeconds(30));
+      held.expireDue();
     } catch (RuntimeException e) {
       LOG.atError().setCause(e).log("deadline reaper failed; retrying");
     }
@@ -153,11 +169,11 @@ public final class MoatServer implements AutoCloseable {
   }
 
   /**
-   * The run service, for callers in this JVM that start runs on behalf of an event source (and
-   * tests that start a run for a given trust tier).
+   * The trust-aware run start, for callers in this JVM that start runs on behalf of an event source
+   * (and tests that start a change's runs with a given trust decision).
    */
-  public RunService runs() {
-    return runs;
+  public RunStarter runStarter() {
+    return starter;
   }
 
   @Override

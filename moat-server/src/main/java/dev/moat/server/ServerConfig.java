@@ -17,6 +17,8 @@ import java.util.Optional;
  * @param pollWait how long an agent's poll is held when there is nothing for it
  * @param reapInterval how often deadlines are enforced
  * @param hookCommand argv prefix that runs the Moat CLI from a git hook
+ * @param holdTtl how long a held run waits for a decision before it expires (default 72 h)
+ * @param allowSelfApproval whether the author of a held change may approve it (default false)
  * @param policyFile the placement policy (YAML, {@code dev.moat.engine.placement.PolicyParser}),
  *     read and validated at start; empty: the default policy ({@code PlacementPolicy.DEFAULT})
  */
@@ -29,6 +31,8 @@ public record ServerConfig(
     Duration pollWait,
     Duration reapInterval,
     List<String> hookCommand,
+    Duration holdTtl,
+    boolean allowSelfApproval,
     Optional<Path> policyFile) {
   public ServerConfig {
     Objects.requireNonNull(dataDir, "dataDir");
@@ -37,33 +41,45 @@ public record ServerConfig(
     if (pollWait.compareTo(leaseTtl) >= 0) throw new IllegalArgumentException("pollWait must be shorter than leaseTtl");
     hookCommand = List.copyOf(hookCommand);
     if (hookCommand.isEmpty()) throw new IllegalArgumentException("hookCommand is empty");
+    if (holdTtl == null || holdTtl.isNegative() || holdTtl.isZero()) throw new IllegalArgumentException("holdTtl must be positive");
     Objects.requireNonNull(policyFile, "policyFile");
   }
 
   /** With the default placement policy. */
   public ServerConfig(Path dataDir, String host, int port, Duration ackTimeout, Duration leaseTtl, Duration pollWait,
-      Duration reapInterval, List<String> hookCommand) {
-    this(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, Optional.empty());
+      Duration reapInterval, List<String> hookCommand, Duration holdTtl, boolean allowSelfApproval) {
+    this(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, holdTtl, allowSelfApproval,
+        Optional.empty());
   }
+
+  /** A hold waits this long for a decision unless configured otherwise. */
+  public static final Duration DEFAULT_HOLD_TTL = Duration.ofHours(72);
 
   /** Production defaults: 10 s to acknowledge, 30 s leases, 10 s polls. */
   public static ServerConfig defaults(Path dataDir, int port) {
     return new ServerConfig(dataDir, "127.0.0.1", port, Duration.ofSeconds(10), Duration.ofSeconds(30),
-        Duration.ofSeconds(10), Duration.ofSeconds(1), currentJvmCli());
+        Duration.ofSeconds(10), Duration.ofSeconds(1), currentJvmCli(), DEFAULT_HOLD_TTL, false);
   }
 
   public ServerConfig withTimings(Duration ackTimeout, Duration leaseTtl, Duration pollWait, Duration reapInterval) {
-    return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, policyFile);
+    return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, holdTtl, allowSelfApproval,
+        policyFile);
   }
 
   public ServerConfig withAddress(String host, int port) {
-    return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, policyFile);
+    return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, holdTtl, allowSelfApproval,
+        policyFile);
   }
 
   /** With the placement policy in {@code file}. */
   public ServerConfig withPolicy(Path file) {
-    return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand,
-        Optional.of(file));
+    return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, holdTtl,
+        allowSelfApproval, Optional.of(file));
+  }
+
+  public ServerConfig withHolds(Duration holdTtl, boolean allowSelfApproval) {
+    return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, holdTtl, allowSelfApproval,
+        policyFile);
   }
 
   /**

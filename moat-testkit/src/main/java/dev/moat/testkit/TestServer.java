@@ -74,9 +74,9 @@ public final class TestServer implements AutoCloseable {
     return dataDir;
   }
 
-  /** The server's run service, to start runs as a given trust tier would. */
-  public dev.moat.server.run.RunService runService() {
-    return server.runs();
+  /** The server's trust-aware run start, to start a change's runs with a given trust decision. */
+  public dev.moat.server.run.RunStarter runStarter() {
+    return server.runStarter();
   }
 
   public ApiClient api() {
