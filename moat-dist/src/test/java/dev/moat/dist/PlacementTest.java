@@ -2,10 +2,14 @@ package dev.moat.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.moat.agent.PoolSettings;
+import dev.moat.agent.PoolSettings.Tier;
 import dev.moat.cli.CliException;
 import dev.moat.common.wire.PollRequest;
 import dev.moat.engine.trust.TrustTier;
+import dev.moat.sandbox.cgroup.Limits;
 import dev.moat.testkit.FakeAgent;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -17,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -120,6 +125,27 @@ class PlacementTest {
       assertThat(isolatedOnBwrap.poll(1, List.of()).assignments()).as("an older agent's poll: bwrap").isEmpty();
       assertThat(isolated.poll(new PollRequest(1, List.of(), null, "oci")).assignments())
           .singleElement().satisfies(a -> assertThat(a.runId()).isEqualTo(run));
+    }
+  }
+
+  @Test
+  void anUnknownContributorsApprovedJobRunsOnTheOciPoolAndNotOnTheBwrapOne() throws Exception {
+    assumeTrue("root".equals(System.getProperty("user.name")), "needs root for runc and cgroups");
+    assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runc")), "runc is not installed");
+    assumeTrue(Files.exists(PoolTest.IMAGES.resolve("index.json")), "no test image store (built by moat-sandbox's tests)");
+    try (var s = Scenario.create(dir, POLICY)) {
+      var fast = s.agent("fast", List.of("linux", "docs"));
+      var isolated = s.agent("isolated", new PoolSettings(Tier.OCI, Optional.of("debian-bookworm"),
+          new Limits(256L << 20, 128, 1000), Optional.empty()));
+
+      long run = s.pullRequestBy(TrustTier.UNKNOWN, forPullRequests("[linux]")).getFirst();
+      approve(s, run);
+
+      JsonNode job = Scenario.job(s.awaitRunEnded(run), "build");
+      String log = s.server.log(job.path("id").asLong());
+      assertThat(job.path("status").asString()).as(log).isEqualTo("succeeded");
+      assertThat(job.path("agent").asString()).isEqualTo(isolated.id()).isNotEqualTo(fast.id());
+      assertThat(log).contains("RAN-42");
     }
   }
 

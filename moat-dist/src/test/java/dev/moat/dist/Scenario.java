@@ -98,9 +98,18 @@ final class Scenario implements AutoCloseable {
 
   /** As {@link #agent(PoolSettings)}, the pool's job networks from {@code egress} (null: Moat's default one). */
   Agent agent(PoolSettings pool, Egress egress) throws IOException {
+    return agent("default", pool, egress);
+  }
+
+  /** As {@link #agent(PoolSettings)}, registered to the server's pool {@code poolName}. */
+  Agent agent(String poolName, PoolSettings pool) throws IOException {
+    return agent(poolName, pool, null);
+  }
+
+  private Agent agent(String poolName, PoolSettings pool, Egress egress) throws IOException {
     Path scratch = scratchRoot(agents.size());
     var config = new AgentConfig(URI.create(server.url()), dir.resolve("agent-" + agents.size()), workRoot(agents.size()),
-        "pool-agent", List.of("linux"), 1, Optional.of(server.registrationToken("default")), Duration.ofSeconds(1),
+        "pool-agent", List.of("linux"), 1, Optional.of(server.registrationToken(poolName)), Duration.ofSeconds(1),
         pool.image(), pool.diskBytes());
     Path images = Path.of("/var/tmp/moat-test-images");
     Agent a = Agent.start(config, egress == null ? PoolTier.create(pool, images, scratch)
