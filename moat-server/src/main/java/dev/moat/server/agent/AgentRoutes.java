@@ -79,13 +79,14 @@ public final class AgentRoutes {
   /** Renews leases, then hands out stops and work; waits for either until {@code pollWait}. */
   private PollResponse poll(AgentService.Agent agent, PollRequest req) {
     long deadline = System.nanoTime() + pollWait.toNanos();
+    IsolationTier tier = IsolationTier.ofWire(req.tier());
+    agents.reportedTier(agent, tier);
     while (true) {
       if (dispatch.closed()) return PollResponse.empty();
       long seen = dispatch.generation();
       var stop = runs.renew(agent.id(), req.running());
       int capacity = req.capacity();
-      var assignments = runs.claim(agent.id(), agent.pool(), agent.labels(), req.image(),
-          IsolationTier.ofWire(req.tier()), capacity);
+      var assignments = runs.claim(agent.id(), agent.pool(), agent.labels(), req.image(), tier, capacity);
       long left = deadline - System.nanoTime();
       if (!stop.isEmpty() || !assignments.isEmpty() || left <= 0 || Thread.currentThread().isInterrupted()) {
         return new PollResponse(assignments, stop);

@@ -5,6 +5,7 @@ import dev.moat.common.Tokens;
 import dev.moat.common.wire.Labels;
 import dev.moat.common.wire.RegisterRequest;
 import dev.moat.common.wire.RegisterResponse;
+import dev.moat.engine.placement.IsolationTier;
 import dev.moat.engine.placement.PlacementPolicy;
 import dev.moat.engine.placement.PoolSpec;
 import dev.moat.server.http.ApiException;
@@ -12,6 +13,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -36,6 +39,8 @@ public final class AgentService {
   private final Jdbi jdbi;
   private final InstantSource clock;
   private final PlacementPolicy policy;
+  /** The weaker-than-declared tier each agent was last warned about, so that a poll loop logs it once. */
+  private final Map<String, IsolationTier> warnedTier = new ConcurrentHashMap<>();
 
   public AgentService(Jdbi jdbi, InstantSource clock, PlacementPolicy policy) {
     this.jdbi = jdbi;
@@ -87,6 +92,22 @@ public final class AgentService {
   private String notInPolicy(String pool) {
     var names = policy.pools().orElseThrow().stream().map(PoolSpec::name).toList();
     return "pool '" + pool + "' is not in the server's placement policy; its pools: " + String.join(", ", names);
+  }
+
+  /**
+   * Notes the sandbox tier an agent reported in a poll, and warns (once per change) when it is weaker
+   * than the tier the policy declares for the agent's pool: claims then hand that agent nothing that
+   * needs more than it reports, so the pool is misconfigured, not unsafe.
+   */
+  public void reportedTier(Agent agent, IsolationTier tier) {
+    var declared = policy.pool(agent.pool()).map(PoolSpec::tier).filter(t -> !tier.atLeast(t));
+    if (declared.isEmpty()) {
+      warnedTier.remove(agent.id());
+    } else if (warnedTier.put(agent.id(), tier) != tier) {
+      LOG.atWarn().addKeyValue("agent", agent.id()).addKeyValue("pool", agent.pool())
+          .addKeyValue("reported_tier", tier.wire()).addKeyValue("declared_tier", declared.get().wire())
+          .log("agent runs a weaker sandbox tier than its pool declares; it gets only jobs its tier allows");
+    }
   }
 
   /** The agent holding {@code credential}, or 401. Records when it was last seen. */
