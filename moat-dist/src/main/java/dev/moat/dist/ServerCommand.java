@@ -2,8 +2,11 @@ package dev.moat.dist;
 
 import dev.moat.cli.CliException;
 import dev.moat.cli.Target;
+import dev.moat.engine.placement.PolicyException;
 import dev.moat.server.MoatServer;
 import dev.moat.server.ServerConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -24,10 +27,15 @@ final class ServerCommand implements Callable<Integer> {
   @Option(names = "--allow-self-approval", description = "Let the author of a held change approve it (off by default).")
   boolean allowSelfApproval;
 
+  @Option(names = "--policy", paramLabel = "FILE", description = "Placement policy (YAML): the weakest sandbox tier per "
+      + "trust tier, and the pools. Default: trusted on bwrap, known and unknown need oci, any pool at its agents' tier.")
+  Path policy;
+
   /** The configuration these options give; a bad value is a usage error (exit 2). */
   ServerConfig config() {
     try {
-      return ServerConfig.defaults(Target.dataDir(), port).withAddress(host, port).withHolds(holdTtl, allowSelfApproval);
+      var d = ServerConfig.defaults(Target.dataDir(), port).withAddress(host, port).withHolds(holdTtl, allowSelfApproval);
+      return policy == null ? d : d.withPolicy(policy);
     } catch (IllegalArgumentException e) {
       throw new CliException(CliException.USAGE, e.getMessage());
     }
@@ -36,7 +44,17 @@ final class ServerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     var config = config();
-    var server = MoatServer.start(config);
+    if (policy != null && !Files.isReadable(policy)) {
+      System.err.println("moat server: cannot read the placement policy " + policy);
+      return 2;
+    }
+    MoatServer server;
+    try {
+      server = MoatServer.start(config);
+    } catch (PolicyException e) {
+      System.err.println("moat server: the placement policy " + policy + " is not valid:\n" + e.getMessage());
+      return 2;
+    }
     var stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();
