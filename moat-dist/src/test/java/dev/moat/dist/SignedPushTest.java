@@ -24,6 +24,15 @@ import tools.jackson.databind.JsonNode;
  * transition is in the audit log.
  */
 class SignedPushTest {
+  /**
+   * Every trust tier on the test's bwrap pool: held pushes are {@code unknown}, which the default
+   * policy sends to oci only. Where untrusted work runs is PlacementTest's subject; here it is holds.
+   */
+  private static final String EVERYONE_ON_BWRAP = """
+      trust: {trusted: bwrap, known: bwrap, unknown: bwrap}
+      pools:
+        - {name: default, tier: bwrap, labels: [linux]}
+      """;
   private static final String WORKFLOW = "on: push\njobs: {hello: {steps: [{run: 'echo ran-after-approval'}]}}\n";
 
   @TempDir Path dir;
@@ -45,7 +54,7 @@ class SignedPushTest {
 
   @Test
   void anUnsignedPushIsHeldItsJobNeverReachesTheAgentAndAMaintainersApprovalRunsIt() throws Exception {
-    try (var s = Scenario.create(dir)) {
+    try (var s = Scenario.create(dir, EVERYONE_ON_BWRAP)) {
       s.agent();
       Path key = GitFixture.sshKey(dir.resolve("keys"), "allowed");
       s.server.api().put("/api/v1/repos/app/allowed-signers", Map.of("signers", signers(key)));
@@ -91,7 +100,7 @@ class SignedPushTest {
 
   @Test
   void aPushSignedByAnAllowedKeyRunsAndOneSignedByAnotherKeyIsHeld() throws Exception {
-    try (var s = Scenario.create(dir)) {
+    try (var s = Scenario.create(dir, EVERYONE_ON_BWRAP)) {
       s.agent();
       Path allowed = GitFixture.sshKey(dir.resolve("keys"), "allowed");
       Path other = GitFixture.sshKey(dir.resolve("keys"), "other");
@@ -126,7 +135,7 @@ class SignedPushTest {
 
   @Test
   void aRepositoryAddedWithAllowedSignersHoldsItsFirstUnsignedPush() throws Exception {
-    try (var s = Scenario.create(dir)) {
+    try (var s = Scenario.create(dir, EVERYONE_ON_BWRAP)) {
       Path allowed = GitFixture.sshKey(dir.resolve("keys"), "allowed");
       Path file = Files.writeString(dir.resolve("allowed_signers"), signers(allowed));
       var git = GitFixture.create(dir.resolve("other"));
@@ -152,7 +161,7 @@ class SignedPushTest {
 
   @Test
   void aHoldNobodyDecidesExpiresInTheServersLoopAndItsJobsAreCancelled() throws Exception {
-    try (var s = Scenario.createWith(dir, c -> c.withHolds(Duration.ofSeconds(1), false))) {
+    try (var s = Scenario.createWith(dir, EVERYONE_ON_BWRAP, c -> c.withHolds(Duration.ofSeconds(1), false))) {
       s.agent();
       Path key = GitFixture.sshKey(dir.resolve("keys"), "allowed");
       s.server.api().put("/api/v1/repos/app/allowed-signers", Map.of("signers", signers(key)));
@@ -172,7 +181,7 @@ class SignedPushTest {
 
   @Test
   void withAGpgKeyringAPushSignedByItsKeyRunsAndOneSignedByAnotherGpgKeyIsHeld() throws Exception {
-    try (var s = Scenario.create(dir);
+    try (var s = Scenario.create(dir, EVERYONE_ON_BWRAP);
         var allowed = GpgKey.create(dir.resolve("gpg-allowed"), "test@moat.invalid");
         var other = GpgKey.create(dir.resolve("gpg-other"), "test@moat.invalid")) {
       s.agent();
