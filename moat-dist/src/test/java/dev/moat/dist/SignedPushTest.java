@@ -25,10 +25,11 @@ import tools.jackson.databind.JsonNode;
  */
 class SignedPushTest {
   /**
-   * Every trust tier on the test's bwrap pool: held pushes are {@code unknown}, which the default
-   * policy sends to oci only. Where untrusted work runs is PlacementTest's subject; here it is holds.
+   * Every trust tier on the test's bwrap pool: held work is {@code known} or {@code unknown}, which the
+   * default policy sends to oci only. Where untrusted work runs is PlacementTest's subject; here it is
+   * holds.
    */
-  private static final String EVERYONE_ON_BWRAP = """
+  static final String EVERYONE_ON_BWRAP = """
       trust: {trusted: bwrap, known: bwrap, unknown: bwrap}
       pools:
         - {name: default, tier: bwrap, labels: [linux]}
