@@ -80,6 +80,9 @@ class SignedPushTest {
       assertThat(refused.err()).contains("needs the maintainer role").contains("vic is viewer");
       assertThat(s.server.run(held).path("status").asString()).isEqualTo("held");
 
+      CliTest.Result waiting = moat(s.server, "run", "wait", Long.toString(held), "--timeout", "PT1S");
+      assertThat(waiting.code()).as("a held run has not ended").isEqualTo(1);
+      assertThat(waiting.err()).contains("still held");
       CliTest.Result approved = moatAs(s.server, mia, "approve", Long.toString(held), "--comment", "my laptop's key broke");
       assertThat(approved.code()).as(approved.err()).isZero();
       assertThat(approved.out()).contains("run " + held + " queued");
