@@ -59,8 +59,11 @@ final class HookCommands {
         try {
           var res = http.send(req, HttpResponse.BodyHandlers.ofString());
           if (res.statusCode() == 202) {
-            var runs = Json.MAPPER.readTree(res.body()).path("runs");
-            System.out.println("moat: " + parts[2] + " -> " + (runs.isEmpty() ? "no workflow runs" : "runs " + runs));
+            var answer = Json.MAPPER.readTree(res.body());
+            var runs = answer.path("runs");
+            String held = runs.isEmpty() || !answer.path("held").isString() ? ""
+                : ", held for approval (" + answer.path("held").asString() + ")";
+            System.out.println("moat: " + parts[2] + " -> " + (runs.isEmpty() ? "no workflow runs" : "runs " + runs) + held);
           } else {
             System.out.println("moat: the server refused the push event (" + res.statusCode() + "): " + res.body());
           }

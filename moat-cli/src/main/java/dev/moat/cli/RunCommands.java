@@ -78,6 +78,12 @@ final class RunCommands {
       System.out.printf("run %d  %s  %s @ %s  %s%n", run.path("id").asLong(), run.path("repo").asString(),
           run.path("ref").asString(), run.path("sha").asString(), run.path("status").asString());
       if (!run.path("error").isNull() && !run.path("error").isMissingNode()) System.out.println(run.path("error").asString());
+      if (run.path("trustTier").isString()) {
+        JsonNode author = run.path("author");
+        System.out.printf("trust: %s; definitions @ %s%s%n", run.path("trustTier").asString(), run.path("definitionsSha").asString(),
+            author.isObject() ? "; author " + author.path("forge").asString() + ":" + author.path("id").asLong()
+                + " (" + author.path("login").asString() + ")" : "");
+      }
       JsonNode hold = run.path("hold");
       if (hold.isObject()) {
         System.out.printf("hold: %s, %s; %s role decides; expires %s%s%n", hold.path("reason").asString(),

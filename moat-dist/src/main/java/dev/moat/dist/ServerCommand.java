@@ -1,5 +1,6 @@
 package dev.moat.dist;
 
+import dev.moat.cli.CliException;
 import dev.moat.cli.Target;
 import dev.moat.engine.placement.PolicyException;
 import dev.moat.server.MoatServer;
@@ -30,10 +31,19 @@ final class ServerCommand implements Callable<Integer> {
       + "trust tier, and the pools. Default: trusted on bwrap, known and unknown need oci, any pool at its agents' tier.")
   Path policy;
 
+  /** The configuration these options give; a bad value is a usage error (exit 2). */
+  ServerConfig config() {
+    try {
+      var d = ServerConfig.defaults(Target.dataDir(), port).withAddress(host, port).withHolds(holdTtl, allowSelfApproval);
+      return policy == null ? d : d.withPolicy(policy);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(CliException.USAGE, e.getMessage());
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
-    var d = ServerConfig.defaults(Target.dataDir(), port).withAddress(host, port).withHolds(holdTtl, allowSelfApproval);
-    var config = policy == null ? d : d.withPolicy(policy);
+    var config = config();
     if (policy != null && !Files.isReadable(policy)) {
       System.err.println("moat server: cannot read the placement policy " + policy);
       return 2;

@@ -22,6 +22,11 @@ class CliTest {
   record Result(int code, String out, String err) {}
 
   static Result moat(TestServer server, String... args) throws Exception {
+    return moatAs(server, null, args);
+  }
+
+  /** Runs the CLI with {@code token} ({@code $MOAT_TOKEN}), or with the admin's credentials.json when null. */
+  static Result moatAs(TestServer server, String token, String... args) throws Exception {
     var argv = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
         "-cp", System.getProperty("java.class.path"), Main.class.getName()));
     argv.addAll(List.of(args));
@@ -29,6 +34,10 @@ class CliTest {
     pb.environment().put("MOAT_DATA_DIR", server.dataDir().toString());
     pb.environment().remove("MOAT_URL");
     pb.environment().remove("MOAT_TOKEN");
+    if (token != null) {
+      pb.environment().put("MOAT_URL", server.url());
+      pb.environment().put("MOAT_TOKEN", token);
+    }
     Process p = pb.start();
     var err = p.getErrorStream();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

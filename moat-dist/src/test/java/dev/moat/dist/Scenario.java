@@ -58,11 +58,16 @@ final class Scenario implements AutoCloseable {
 
   /** As {@link #create(Path)}, the server placing jobs by the policy {@code policyYaml} (null: the default). */
   static Scenario create(Path dir, String policyYaml) throws IOException {
+    return createWith(dir, policyYaml, c -> c);
+  }
+
+  /** As {@link #create(Path, String)}, with the test's changes to the server's configuration (e.g. a short hold TTL). */
+  static Scenario createWith(Path dir, String policyYaml, java.util.function.UnaryOperator<dev.moat.server.ServerConfig> tweak)
+      throws IOException {
     TestAgent.assumeSandbox();
     // Workspaces live in here, so the sandbox uid must be able to traverse it (not list it).
     java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
-    var server = policyYaml == null ? TestServer.start(dir.resolve("server"))
-        : TestServer.withPolicy(dir.resolve("server"), policyYaml);
+    var server = TestServer.startWith(dir.resolve("server"), policyYaml, tweak);
     var git = GitFixture.create(dir.resolve("git"));
     server.addRepo("app", git.bare());
     return new Scenario(dir, server, git);

@@ -55,6 +55,32 @@ public final class GitFixture {
     return git(work, "rev-parse", "HEAD").trim();
   }
 
+  /** Commits everything, signed with the SSH key {@code privateKey} (git's own ssh signing); returns the sha. */
+  public String commitSigned(String message, Path privateKey) throws IOException {
+    git(work, "add", "-A");
+    git(work, "-c", "gpg.format=ssh", "-c", "user.signingkey=" + privateKey, "commit", "-q", "-S", "--allow-empty", "-m", message);
+    return git(work, "rev-parse", "HEAD").trim();
+  }
+
+  /**
+   * Makes an ed25519 key pair {@code dir/name} (no passphrase) and returns the private key's path;
+   * the public key is beside it with {@code .pub}.
+   */
+  public static Path sshKey(Path dir, String name) throws IOException {
+    Files.createDirectories(dir);
+    Path key = dir.resolve(name);
+    Process p = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", key.toString())
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    try {
+      if (p.waitFor() != 0) throw new IOException("ssh-keygen failed: " + out);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
+    return key;
+  }
+
   /** Pushes {@code main} (running the server's hook); returns what git printed, hook output included. */
   public String push() throws IOException {
     return git(work, "push", "-q", "origin", "HEAD:refs/heads/main");

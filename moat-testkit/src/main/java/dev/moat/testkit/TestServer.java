@@ -29,20 +29,30 @@ public final class TestServer implements AutoCloseable {
   }
 
   public static TestServer start(Path dataDir) throws IOException {
-    return start(dataDir, ServerConfig.defaults(dataDir, 0));
+    return startWith(dataDir, null, c -> c);
   }
 
   /** With the placement policy {@code policyYaml}, written next to the data directory. */
   public static TestServer withPolicy(Path dataDir, String policyYaml) throws IOException {
-    Path file = dataDir.resolveSibling(dataDir.getFileName() + "-policy.yml");
-    Files.createDirectories(file.getParent());
-    Files.writeString(file, policyYaml);
-    return start(dataDir, ServerConfig.defaults(dataDir, 0).withPolicy(file));
+    return startWith(dataDir, policyYaml, c -> c);
   }
 
-  private static TestServer start(Path dataDir, ServerConfig config) throws IOException {
+  /**
+   * With the placement policy {@code policyYaml} (null: the default policy), written next to the data
+   * directory, and the test's own changes to the configuration (e.g. a short hold TTL), applied last.
+   */
+  public static TestServer startWith(Path dataDir, String policyYaml, java.util.function.UnaryOperator<ServerConfig> tweak)
+      throws IOException {
+    var config = ServerConfig.defaults(dataDir, 0)
+        .withTimings(Duration.ofSeconds(2), LEASE, Duration.ofSeconds(1), Duration.ofMillis(100));
+    if (policyYaml != null) {
+      Path file = dataDir.resolveSibling(dataDir.getFileName() + "-policy.yml");
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, policyYaml);
+      config = config.withPolicy(file);
+    }
     var s = new TestServer(dataDir);
-    s.config = config.withTimings(Duration.ofSeconds(2), LEASE, Duration.ofSeconds(1), Duration.ofMillis(100));
+    s.config = tweak.apply(config);
     s.boot();
     return s;
   }

@@ -51,13 +51,17 @@ public final class ApiTokens {
 
   /** The user behind the request's bearer token, or 401. */
   public Caller authenticate(Context ctx) {
-    String hash = Tokens.hash(Http.bearer(ctx));
+    return caller(Http.bearer(ctx)).orElseThrow(() -> ApiException.unauthorized("unknown or revoked API token"));
+  }
+
+  /** The user whose token this is, if it is one. */
+  Optional<Caller> caller(String token) {
+    String hash = Tokens.hash(token);
     return jdbi.withHandle(h -> h.createQuery("""
-                SELECT u.id, u.name, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = :hash""")
-            .bind("hash", hash)
-            .map((rs, c) -> new Caller(rs.getLong(1), rs.getString(2), Role.ofWire(rs.getString(3))))
-            .findOne())
-        .orElseThrow(() -> ApiException.unauthorized("unknown or revoked API token"));
+            SELECT u.id, u.name, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = :hash""")
+        .bind("hash", hash)
+        .map((rs, c) -> new Caller(rs.getLong(1), rs.getString(2), Role.ofWire(rs.getString(3))))
+        .findOne());
   }
 
   /** The caller if their role includes {@code min}: 401 without a valid token, 403 with too weak a role. */

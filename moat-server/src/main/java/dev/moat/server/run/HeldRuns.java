@@ -61,7 +61,10 @@ public final class HeldRuns {
       if (hold.state() != HoldState.PENDING) {
         throw ApiException.conflict("run " + runId + " was already " + hold.state().wire() + " by " + hold.decidedBy());
       }
-      if (hold.expiresAt() <= now) return expire(h, runId, now);
+      if (hold.expiresAt() <= now) {
+        expire(h, runId, now);
+        return true;
+      }
       if (!runs.holds.decide(h, runId, decision, actor, comment, now)) {
         throw ApiException.conflict("run " + runId + " was decided by someone else at the same time");
       }

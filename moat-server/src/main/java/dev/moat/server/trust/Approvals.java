@@ -11,7 +11,6 @@ import dev.moat.server.run.RunRequest;
 import dev.moat.server.run.RunService;
 import dev.moat.server.run.RunView;
 import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 

@@ -4,6 +4,7 @@ import dev.moat.common.Tokens;
 import dev.moat.server.http.ApiException;
 import dev.moat.server.http.Http;
 import dev.moat.engine.trust.Change;
+import dev.moat.engine.trust.TrustDecision;
 import dev.moat.engine.trust.TrustRules;
 import dev.moat.engine.trust.TrustTier;
 import dev.moat.server.repo.AllowedSigners;
@@ -59,8 +60,16 @@ public final class GitHookRoutes {
       var repo = authenticate(ctx.header("X-Moat-Repo"), ctx.header("X-Moat-Signature-256"), body);
       PushEvent event = Http.parse(body, PushEvent.class);
       validate(event, repo);
-      List<Long> runs = event.after().equals(ZERO) ? List.of() : start(repo, event);
-      Http.json(ctx, 202, Map.of("runs", runs));
+      if (event.after().equals(ZERO)) {
+        Http.json(ctx, 202, Map.of("runs", List.of()));
+        return;
+      }
+      var decision = decide(repo, event);
+      List<Long> runs = starter.start(repo, RunRequest.push(event.ref(), event.after(), Optional.empty()), decision);
+      var answer = new java.util.LinkedHashMap<String, Object>();
+      answer.put("runs", runs);
+      decision.hold().ifPresent(reason -> answer.put("held", reason.wire()));
+      Http.json(ctx, 202, answer);
     });
   }
 
@@ -69,10 +78,9 @@ public final class GitHookRoutes {
    * sent it, and whoever may push there is trusted as before. With allowed signers, the head commit's
    * signature decides instead (unverified: held, {@code unverified_push}).
    */
-  private List<Long> start(RepoService.Repo repo, PushEvent event) {
+  private TrustDecision decide(RepoService.Repo repo, PushEvent event) {
     Boolean verified = signers.find(repo.name()).map(list -> signers.verify(repo, event.after(), list)).orElse(null);
-    var decision = TrustRules.decide(new Change(Change.Kind.PUSH, TrustTier.TRUSTED, false, false, verified));
-    return starter.start(repo, RunRequest.push(event.ref(), event.after(), Optional.empty()), decision);
+    return TrustRules.decide(new Change(Change.Kind.PUSH, TrustTier.TRUSTED, false, false, verified));
   }
 
   private RepoService.Repo authenticate(String repoName, String signature, byte[] body) {
