@@ -6,6 +6,14 @@ import dev.moat.server.agent.AgentService;
 import dev.moat.server.auth.ApiTokens;
 import dev.moat.server.db.Database;
 import dev.moat.server.event.Wakeup;
+import dev.moat.server.github.DirectForgeRuns;
+import dev.moat.server.github.GitHubHookRoutes;
+import dev.moat.server.github.GitHubProvider;
+import dev.moat.server.github.GitHubRepos;
+import dev.moat.server.github.GitHubRoutes;
+import dev.moat.server.github.GitHubTrust;
+import dev.moat.server.github.PermissionCache;
+import dev.moat.server.github.StatusReporter;
 import dev.moat.server.http.Http;
 import dev.moat.server.http.Problems;
 import dev.moat.server.repo.GitReader;
@@ -74,6 +82,9 @@ public final class MoatServer implements AutoCloseable {
       var starter = new RunStarter(git, runs);
       var agents = new AgentService(db.jdbi(), clock);
       var url = new AtomicReference<String>();
+      var github = new GitHubProvider(new GitHubRepos(db.jdbi(), clock, dataDir.resolve("github")), repos,
+          new GitHubTrust(new PermissionCache(clock, PermissionCache.DEFAULT_TTL)), new DirectForgeRuns(git, runs), db.jdbi(), clock);
+      var statuses = new StatusReporter(github, db.jdbi());
       runs.graceLeases();
       Javalin app = Javalin.create(cfg -> {
         cfg.concurrency.useVirtualThreads = true;
@@ -86,12 +97,15 @@ public final class MoatServer implements AutoCloseable {
         new RunRoutes(tokens, runs, starter, repos, logs).register(cfg.routes);
         new AgentRoutes(tokens, agents, runs, logs, repos, git, dispatch, config.pollWait()).register(cfg.routes);
         new GitHookRoutes(repos, starter, db.jdbi(), clock).register(cfg.routes);
+        new GitHubRoutes(tokens, github.repos(), url::get).register(cfg.routes);
+        new GitHubHookRoutes(github, db.jdbi(), clock).register(cfg.routes);
       });
       app.start(config.host(), config.port());
       url.set("http://" + config.host() + ":" + app.port());
       var reaper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("moat-reaper").daemon().factory());
       long every = config.reapInterval().toMillis();
       reaper.scheduleWithFixedDelay(() -> reap(runs), every, every, TimeUnit.MILLISECONDS);
+      reaper.scheduleWithFixedDelay(() -> report(statuses), every, every, TimeUnit.MILLISECONDS);
       writeCredentials(dataDir, url.get(), tokens.bootstrapAdmin());
       LOG.atInfo().addKeyValue("url", url.get()).addKeyValue("data_dir", dataDir.toString()).log("server started");
       return new MoatServer(db, app, reaper, url.get(), dispatch);
@@ -106,6 +120,14 @@ public final class MoatServer implements AutoCloseable {
       runs.reap(java.time.Duration.ofSeconds(30));
     } catch (RuntimeException e) {
       LOG.atError().setCause(e).log("deadline reaper failed; retrying");
+    }
+  }
+
+  private static void report(StatusReporter statuses) {
+    try {
+      statuses.report();
+    } catch (RuntimeException e) {
+      LOG.atError().setCause(e).log("posting GitHub statuses failed; retrying");
     }
   }
 

@@ -1,0 +1,39 @@
+package dev.moat.server.github;
+
+import dev.moat.server.http.ApiException;
+import java.util.regex.Pattern;
+import tools.jackson.databind.JsonNode;
+
+/** Reading fields of a GitHub event strictly: a missing or mistyped field is a 400 naming it. */
+final class Events {
+  static final String ZERO = "0".repeat(40);
+  private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}");
+
+  /** A GitHub user as events carry it. */
+  record User(long userId, String login) {}
+
+  private Events() {}
+
+  static String text(JsonNode node, String field) {
+    JsonNode v = node.path(field);
+    if (!v.isString() || v.asString().isEmpty()) throw ApiException.invalid("event field " + field + " is missing or not a string");
+    return v.asString();
+  }
+
+  static long number(JsonNode node, String field) {
+    JsonNode v = node.path(field);
+    if (!v.isIntegralNumber() || v.asLong() < 0) throw ApiException.invalid("event field " + field + " is missing or not a number");
+    return v.asLong();
+  }
+
+  static String sha(JsonNode node, String field) {
+    String s = text(node, field);
+    if (!SHA.matcher(s).matches()) throw ApiException.invalid("event field " + field + " is not a commit sha");
+    return s;
+  }
+
+  static User user(JsonNode node, String what) {
+    if (!node.isObject()) throw ApiException.invalid("event field " + what + " is missing");
+    return new User(number(node, "id"), text(node, "login"));
+  }
+}
