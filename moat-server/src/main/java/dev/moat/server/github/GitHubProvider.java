@@ -109,7 +109,7 @@ public final class GitHubProvider {
       touches = client(g).pullFiles(number).stream().anyMatch(f -> underMoat(f.filename())
           || f.previousFilename().map(GitHubProvider::underMoat).orElse(false));
     } catch (GitHubException ex) {
-      LOG.atWarn().setCause(ex).log("could not list the pull request's files: treated as changing .moat/");
+      LOG.atWarn().addKeyValue("error", ex.getMessage()).log("could not list the pull request's files: treated as changing .moat/");
       touches = true;
     }
     TrustDecision d = TrustRules.decide(new Change(Change.Kind.PULL_REQUEST, who.tier(), fromFork, touches, null));
@@ -195,7 +195,7 @@ public final class GitHubProvider {
             .bind("p", posted).bind("s", sha).bind("r", g.repo()).execute());
       }
     } catch (GitHubException e) {
-      LOG.atWarn().addKeyValue("repo", g.repo()).addKeyValue("sha", sha).setCause(e).log("could not post the commit status");
+      LOG.atWarn().addKeyValue("repo", g.repo()).addKeyValue("sha", sha).addKeyValue("error", e.getMessage()).log("could not post the commit status");
     }
   }
 

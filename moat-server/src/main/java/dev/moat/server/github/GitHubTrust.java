@@ -49,7 +49,7 @@ public final class GitHubTrust {
       cache.put(repoName, userId, tier);
       return new Resolution(tier, "GitHub role " + p.roleName() + " of user " + userId);
     } catch (GitHubException e) {
-      LOG.atWarn().addKeyValue("repo", repoName).addKeyValue("user_id", userId).setCause(e)
+      LOG.atWarn().addKeyValue("repo", repoName).addKeyValue("user_id", userId).addKeyValue("error", e.getMessage())
           .log("GitHub permission lookup failed: contributor is unknown");
       return new Resolution(TrustTier.UNKNOWN, "GitHub API failed (" + e.getMessage() + "): unknown");
     }

@@ -43,7 +43,7 @@ public final class StatusReporter {
         jdbi.useHandle(h -> h.createUpdate("UPDATE github_runs SET posted = :p WHERE run_id = :id")
             .bind("p", e.status()).bind("id", e.run()).execute());
       } catch (GitHubException ex) {
-        LOG.atWarn().addKeyValue("run", e.run()).setCause(ex).log("could not post the run's result to GitHub; will retry");
+        LOG.atWarn().addKeyValue("run", e.run()).addKeyValue("error", ex.getMessage()).log("could not post the run's result to GitHub; will retry");
       }
     }
   }
