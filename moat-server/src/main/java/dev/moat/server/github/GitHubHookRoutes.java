@@ -5,6 +5,7 @@ import dev.moat.common.Tokens;
 import dev.moat.server.github.GitHubRepos.GitHubRepo;
 import dev.moat.server.http.ApiException;
 import dev.moat.server.http.Http;
+import dev.moat.server.http.Problems;
 import io.javalin.config.RoutesConfig;
 import java.time.InstantSource;
 import java.util.List;
@@ -73,7 +74,7 @@ public final class GitHubHookRoutes {
         forget(delivery);
         if (e instanceof GitHubProvider.SourceUnavailable) {
           LOG.atWarn().addKeyValue("delivery", delivery).log(e.getMessage());
-          Http.json(ctx, 502, Map.of("error", e.getMessage()));
+          Problems.write(ctx, 502, "Bad gateway", e.getMessage());
           return;
         }
         throw e;
