@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.moat.common.Json;
 import dev.moat.common.Tokens;
 import dev.moat.testkit.FakeGitHub;
+import dev.moat.testkit.GitFixture;
 import dev.moat.testkit.GitHubWebhooks;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -227,6 +228,63 @@ class GitHubHookTest {
       JsonNode res = decided(w.deliver("pull_request", pr.event()));
       assertThat(res.path("tier").asString()).isEqualTo("unknown");
       assertThat(res.path("why").asString()).contains("now belongs to GitHub user 1001, not 1999");
+    }
+  }
+
+  @Test
+  void pushesRunForTrustedPushersAndAreHeldOtherwise() throws Exception {
+    try (var w = GitHubWorld.create(dir)) {
+      var trusted = w.push(MAINTAINER, Map.of(".moat/workflows/ci.yml", GitHubWorld.HEAD_WORKFLOW));
+      JsonNode ran = decided(w.deliver("push", trusted.event()));
+      assertThat(ran.path("held").asBoolean()).isFalse();
+      assertThat(w.server.run(ran.path("runs").get(0).asLong()).path("workflow").asString()).isEqualTo("head-ci");
+
+      var edit = w.push(WRITER, Map.of(".moat/workflows/ci.yml", GitHubWorld.BASE_WORKFLOW));
+      JsonNode held = decided(w.deliver("push", edit.event()));
+      assertThat(held.path("reason").asString()).isEqualTo("workflow_modification");
+
+      var stranger = w.push(STRANGER, Map.of("x.txt", "x"));
+      assertThat(decided(w.deliver("push", stranger.event())).path("reason").asString()).isEqualTo("unknown_contributor");
+      assertThat(w.statuses(stranger.head()).getLast().description()).isEqualTo("held for approval: unknown_contributor");
+
+      var deleted = GitHubWebhooks.load("push");
+      GitHubWebhooks.repository(deleted, "octo", "app", GitHubWorld.REPO_ID);
+      deleted.put("deleted", true).put("after", "0".repeat(40));
+      assertThat(decided(w.deliver("push", deleted)).path("ignored").asString()).isEqualTo("ref deleted");
+    }
+  }
+
+  @Test
+  void sourceThatCannotBeFetchedIs502AndTheDeliveryCanBeRetried() throws Exception {
+    try (var w = GitHubWorld.create(dir)) {
+      var pr = w.openPr(false, MAINTAINER, Map.of("src.txt", "x"));
+      // GitHub has not got the head yet (or the clone token was refused): the fetch fails.
+      GitFixture.git(w.origin.bare(), "update-ref", "-d", "refs/pull/" + pr.number() + "/head");
+      String delivery = GitHubWebhooks.newDelivery();
+      var failed = GitHubWebhooks.deliver(w.server.url(), "pull_request", delivery, SECRET, pr.event());
+      assertThat(failed.statusCode()).isEqualTo(502);
+      assertThat(failed.body()).contains("could not fetch " + pr.head() + " from octo/app");
+      assertThat(w.count("deliveries")).isZero();
+      assertThat(w.count("runs")).isZero();
+
+      GitFixture.git(w.origin.bare(), "update-ref", "refs/pull/" + pr.number() + "/head", pr.head());
+      var retried = GitHubWebhooks.deliver(w.server.url(), "pull_request", delivery, SECRET, pr.event());
+      assertThat(decided(retried).path("runs")).hasSize(1);
+    }
+  }
+
+  @Test
+  void theRunsResultIsPostedAsTheCommitStatusWhenItEnds() throws Exception {
+    try (var w = GitHubWorld.create(dir)) {
+      var pr = w.openPr(false, MAINTAINER, Map.of("src.txt", "x"));
+      long run = decided(w.deliver("pull_request", pr.event())).path("runs").get(0).asLong();
+      w.server.api().post("/api/v1/runs/" + run + "/cancel", Map.of());
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> w.statuses(pr.head()).size() == 2);
+      assertThat(w.statuses(pr.head())).extracting(FakeGitHub.Status::state).containsExactly("pending", "failure");
+      assertThat(w.statuses(pr.head()).getLast().description()).isEqualTo("run " + run + " (base-ci) cancelled");
+      Thread.sleep(500); // several reporter passes: posted once
+      assertThat(w.statuses(pr.head())).hasSize(2);
     }
   }
 

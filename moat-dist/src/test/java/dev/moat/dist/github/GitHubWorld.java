@@ -110,6 +110,20 @@ final class GitHubWorld implements AutoCloseable {
     return new Pr(number, head, e);
   }
 
+  /** Commits {@code files} on main of the origin and pushes; returns the {@code push} event by {@code pusher}. */
+  Pr push(FakeGitHub.User pusher, Map<String, String> files) throws IOException {
+    GitFixture.git(origin.work(), "checkout", "-q", "main");
+    String before = GitFixture.git(origin.work(), "rev-parse", "HEAD").strip();
+    for (var f : files.entrySet()) origin.write(f.getKey(), f.getValue());
+    String after = origin.commit("push");
+    origin.push();
+    ObjectNode e = GitHubWebhooks.load("push");
+    GitHubWebhooks.repository(e, "octo", "app", REPO_ID);
+    e.put("ref", "refs/heads/main").put("before", before).put("after", after);
+    GitHubWebhooks.user(e.path("sender"), pusher.id(), pusher.login());
+    return new Pr(0, after, e);
+  }
+
   /** A pull request and the {@code pull_request} event that announces it. */
   record Pr(int number, String head, ObjectNode event) {}
 

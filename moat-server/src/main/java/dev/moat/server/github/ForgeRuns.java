@@ -18,14 +18,17 @@ public interface ForgeRuns {
    * @param event {@code push} or {@code pull_request}
    * @param ref the full ref the runs carry (for a pull request {@code refs/pull/N/head})
    * @param headSha the commit whose source runs
+   * @param baseRef for a pull request the full ref of its base branch; null for a push
    * @param baseSha for a pull request the base branch's commit, whose workflows run when the decision
    *     says {@code BASE}; null for a push
+   * @param author who made the change (for a pull request its author; for a push the pusher)
    */
-  record ForgeChange(String event, String ref, String headSha, String baseSha) {
+  record ForgeChange(String event, String ref, String headSha, String baseRef, String baseSha, ForgeIdentity author) {
     public ForgeChange {
       Objects.requireNonNull(event, "event");
       Objects.requireNonNull(ref, "ref");
       Objects.requireNonNull(headSha, "headSha");
+      Objects.requireNonNull(author, "author");
     }
   }
 

@@ -77,7 +77,7 @@ public final class GitHubProvider {
       touches = true; // fail closed: unknown changes count as workflow changes
     }
     TrustDecision d = TrustRules.decide(new Change(Change.Kind.PUSH, who.tier(), false, touches, null));
-    return start(g, new ForgeChange("push", ref, after, null), d, null, who);
+    return start(g, new ForgeChange("push", ref, after, null, null, new ForgeIdentity("github", sender.userId(), sender.login())), d, null, who);
   }
 
   /** A pull request opened, synchronised or reopened. */
@@ -113,7 +113,8 @@ public final class GitHubProvider {
       touches = true;
     }
     TrustDecision d = TrustRules.decide(new Change(Change.Kind.PULL_REQUEST, who.tier(), fromFork, touches, null));
-    return start(g, new ForgeChange("pull_request", "refs/pull/" + number + "/head", head, base), d, number, who);
+    return start(g, new ForgeChange("pull_request", "refs/pull/" + number + "/head", head,
+        "refs/heads/" + baseRef, base, new ForgeIdentity("github", author.userId(), author.login())), d, number, who);
   }
 
   /** {@code /moat approve} or {@code /moat reject} in a new comment on a pull request. */
