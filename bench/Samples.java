@@ -21,6 +21,10 @@ final class Samples {
     nanos[size++] = sampleNanos;
   }
 
+  String name() {
+    return name;
+  }
+
   int size() {
     return size;
   }

@@ -6,17 +6,22 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 
 /**
  * Bench plumbing shared by the bench programs (compiled from this directory by the source
  * launcher, JEP 458): a private temporary directory that the sandbox uid can traverse (0711, under
  * {@code java.io.tmpdir}) that holds everything a bench creates and is deleted with it on
- * {@link #close()}, plus argument and machine-description helpers.
+ * {@link #close()}, plus argument and machine-description helpers. Host resources that live
+ * outside the directory (an nft table, network namespaces) are registered with {@link #closing}
+ * and closed first, so a Ctrl-C removes them too. Thread-safe.
  */
 final class Scratch implements AutoCloseable {
   private final Path root;
+  private final List<AutoCloseable> resources = new ArrayList<>();
 
   private Scratch(Path root) {
     this.root = root;
@@ -51,14 +56,37 @@ final class Scratch implements AutoCloseable {
     return defaults.withScratchRoot(dir("sandboxes"));
   }
 
+  /** Closes {@code resource} in {@link #close()} (also on Ctrl-C), newest first, before the directory goes. */
+  synchronized <T extends AutoCloseable> T closing(T resource) {
+    resources.add(resource);
+    return resource;
+  }
+
   @Override
-  public void close() {
-    if (!Files.exists(root)) return;
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot delete bench scratch " + root, e);
+  public synchronized void close() {
+    RuntimeException failure = null;
+    for (AutoCloseable resource : resources.reversed()) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        failure = add(failure, new IllegalStateException("cannot close bench resource " + resource + ": " + e, e));
+      }
     }
+    resources.clear();
+    if (Files.exists(root)) {
+      try (Stream<Path> paths = Files.walk(root)) {
+        for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+      } catch (IOException e) {
+        failure = add(failure, new UncheckedIOException("cannot delete bench scratch " + root, e));
+      }
+    }
+    if (failure != null) throw failure;
+  }
+
+  private static RuntimeException add(RuntimeException failure, RuntimeException e) {
+    if (failure == null) return e;
+    failure.addSuppressed(e);
+    return failure;
   }
 
   private void closeQuietly() {

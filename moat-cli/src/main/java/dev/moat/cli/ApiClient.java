@@ -33,6 +33,13 @@ public final class ApiClient {
         .build());
   }
 
+  public JsonNode put(String path, Map<String, ?> body) {
+    return send(request(path, Duration.ofSeconds(60))
+        .header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString(Json.write(body)))
+        .build());
+  }
+
   private HttpRequest.Builder request(String path, Duration timeout) {
     return HttpRequest.newBuilder(URI.create(target.url() + path)).timeout(timeout)
         .header("Authorization", "Bearer " + target.token());

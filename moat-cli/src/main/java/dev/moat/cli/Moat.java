@@ -19,6 +19,10 @@ import picocli.CommandLine.Command;
       RunCommands.Run.class,
       RunCommands.Logs.class,
       RunCommands.Cancel.class,
+      HoldCommands.Approve.class,
+      HoldCommands.Reject.class,
+      HoldCommands.Audit.class,
+      UserCommands.class,
       TokenCommands.class,
       HookCommands.class
     })

@@ -78,6 +78,13 @@ final class RunCommands {
       System.out.printf("run %d  %s  %s @ %s  %s%n", run.path("id").asLong(), run.path("repo").asString(),
           run.path("ref").asString(), run.path("sha").asString(), run.path("status").asString());
       if (!run.path("error").isNull() && !run.path("error").isMissingNode()) System.out.println(run.path("error").asString());
+      JsonNode hold = run.path("hold");
+      if (hold.isObject()) {
+        System.out.printf("hold: %s, %s; %s role decides; expires %s%s%n", hold.path("reason").asString(),
+            hold.path("state").asString(), hold.path("approverRole").asString(),
+            java.time.Instant.ofEpochMilli(hold.path("expiresAt").asLong()),
+            hold.path("decidedBy").isString() ? "; decided by " + hold.path("decidedBy").asString() : "");
+      }
       var table = new Table("JOB", "NAME", "STATUS", "EXIT", "REASON");
       for (JsonNode j : run.path("jobs")) {
         table.row(j.path("id").asLong(), j.path("name").asString(), j.path("status").asString(),
@@ -87,7 +94,7 @@ final class RunCommands {
     }
   }
 
-  @Command(name = "wait", description = "Wait until a run ends; exit 0 if it succeeded, 1 otherwise.")
+  @Command(name = "wait", description = "Wait until a run ends (a held run waits for its decision); exit 0 if it succeeded, 1 otherwise.")
   static final class Wait implements java.util.concurrent.Callable<Integer> {
     @Parameters(index = "0") long id;
 
@@ -99,7 +106,7 @@ final class RunCommands {
       long deadline = System.nanoTime() + timeout.toNanos();
       while (true) {
         String status = api.get("/api/v1/runs/" + id).path("status").asString();
-        if (!status.equals("queued") && !status.equals("running")) {
+        if (!status.equals("queued") && !status.equals("running") && !status.equals("held")) {
           System.out.println("run " + id + " " + status);
           return status.equals("succeeded") ? 0 : CliException.FAILED;
         }

@@ -24,9 +24,7 @@ class PoolTest {
 
   @BeforeEach
   void needsRoot() {
-    boolean root = "root".equals(System.getProperty("user.name"));
-    if (!root) System.out.println("skipping pool tests: they need root for cgroups, loop mounts and runc");
-    assumeTrue(root, "needs root");
+    Scenario.assumeRoot("pool tests", "cgroups, loop mounts and runc");
   }
 
   @Test

@@ -5,7 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import dev.moat.testkit.Processes;
 import dev.moat.testkit.TestAgent;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -18,15 +22,24 @@ import tools.jackson.databind.JsonNode;
 class ResilienceTest {
   @TempDir Path dir;
 
+  /**
+   * The killed agent can't remove its job's cgroup, so the restarted one must: {@code moat agent}
+   * sweeps job cgroups at start. Both run in a cgroup of the test's own ({@link PrivateCgroup}), so
+   * that the sweep sees only theirs and not other checkouts' jobs on this host.
+   */
   @Test
-  void killedAgentsJobBecomesLostAndANewAgentTakesTheNextJobs() throws Exception {
-    try (var s = Scenario.create(dir)) {
+  void killedAgentsJobBecomesLostAndTheRestartedAgentSweepsItsCgroupAndTakesTheNextJobs() throws Exception {
+    try (var s = Scenario.create(dir); var cgroup = PrivateCgroup.create("lr-resilience-" + ProcessHandle.current().pid())) {
       Path agentDir = dir.resolve("forked-agent");
-      Process agent = TestAgent.forked(s.server, agentDir, dir.resolve("forked-work"), Main.class.getName(), Map.of());
+      Process agent = forkedAgent(s, agentDir, cgroup);
+      Process restarted = null;
       try {
         long run = s.pushOne("on: push\njobs: {long: {steps: [{run: 'sleep 1000301'}]}}\n");
         await().atMost(Duration.ofSeconds(60)).until(() -> Processes.running("sleep 1000301").size() == 1);
         assertThat(Scenario.job(s.server.run(run), "long").path("status").asString()).isEqualTo("running");
+        List<Path> jobCgroups = cgroup.children();
+        assertThat(jobCgroups).as("the running job's cgroups, inside the test's cgroup").isNotEmpty()
+            .allMatch(p -> p.getFileName().toString().startsWith("moat-job-"));
         agent.destroyForcibly().waitFor();
         // The sandbox dies with its agent (bwrap --die-with-parent), and the lease runs out.
         await().atMost(Duration.ofSeconds(5)).until(() -> Processes.running("sleep 1000301").isEmpty());
@@ -34,13 +47,29 @@ class ResilienceTest {
         assertThat(lost.path("status").asString()).isEqualTo("lost");
         assertThat(lost.path("reason").asString()).contains("lease");
         assertThat(s.server.run(run).path("status").asString()).isEqualTo("failed");
+        assertThat(jobCgroups).as("the killed agent left its job's cgroups").allMatch(Files::isDirectory);
+
+        restarted = forkedAgent(s, agentDir, cgroup);
+        long next = s.pushOne("on: push\njobs: {quick: {steps: [{run: 'echo next'}]}}\n");
+        assertThat(s.awaitRunEnded(next).path("status").asString()).isEqualTo("succeeded");
+        String name = jobCgroups.getFirst().getFileName().toString();
+        assertThat(TestAgent.output(agentDir)).contains("removed what a crashed agent left: [" + name + "]");
+        assertThat(jobCgroups).as("swept by the restarted agent").noneMatch(Files::isDirectory);
       } finally {
         agent.destroyForcibly().waitFor();
+        if (restarted != null) restarted.destroy();
+        if (restarted != null && !restarted.waitFor(20, TimeUnit.SECONDS)) restarted.destroyForcibly().waitFor();
       }
-      s.agent();
-      long next = s.pushOne("on: push\njobs: {quick: {steps: [{run: 'echo next'}]}}\n");
-      assertThat(s.awaitRunEnded(next).path("status").asString()).isEqualTo("succeeded");
+      await().atMost(Duration.ofSeconds(10)).until(() -> cgroup.children().isEmpty());
     }
+  }
+
+  /** {@code moat agent} in its own JVM, moved into {@code cgroup} before it looks at its cgroups. */
+  private Process forkedAgent(Scenario s, Path agentDir, PrivateCgroup cgroup) throws IOException {
+    Process agent = TestAgent.forked(s.server, agentDir, dir.resolve("forked-work"), Main.class.getName(), Map.of());
+    // The JVM takes far longer to start than this move, and the test checks where the job's cgroup went.
+    cgroup.move(agent.pid());
+    return agent;
   }
 
   @Test

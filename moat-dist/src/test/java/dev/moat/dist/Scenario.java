@@ -40,6 +40,13 @@ final class Scenario implements AutoCloseable {
     this.git = git;
   }
 
+  /** Skips the calling test, printing why, unless this JVM runs as root ({@code needs} says for what). */
+  static void assumeRoot(String tests, String needs) {
+    boolean root = "root".equals(System.getProperty("user.name"));
+    if (!root) System.out.println("skipping " + tests + ": they need root for " + needs);
+    org.junit.jupiter.api.Assumptions.assumeTrue(root, "needs root");
+  }
+
   static Scenario create(Path dir) throws IOException {
     TestAgent.assumeSandbox();
     // Workspaces live in here, so the sandbox uid must be able to traverse it (not list it).
@@ -70,9 +77,7 @@ final class Scenario implements AutoCloseable {
 
   /** As {@link #agent(PoolSettings)}, the pool's job networks from {@code egress} (null: Moat's default one). */
   Agent agent(PoolSettings pool, Egress egress) throws IOException {
-    Path scratch = Files.createDirectories(dir.resolve("scratch-" + agents.size()));
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
-    Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwx--x--x"));
+    Path scratch = scratchRoot(agents.size());
     var config = new AgentConfig(URI.create(server.url()), dir.resolve("agent-" + agents.size()), workRoot(agents.size()),
         "pool-agent", List.of("linux"), 1, Optional.of(server.registrationToken("default")), Duration.ofSeconds(1),
         pool.image(), pool.diskBytes());
@@ -81,6 +86,14 @@ final class Scenario implements AutoCloseable {
         : PoolTier.create(pool, images, scratch, () -> egress));
     agents.add(a);
     return a;
+  }
+
+  /** Where the sandboxes of the n-th agent keep their private files (0711, made on first use). */
+  Path scratchRoot(int n) throws IOException {
+    Path scratch = Files.createDirectories(dir.resolve("scratch-" + n));
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+    Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwx--x--x"));
+    return scratch;
   }
 
   /** Where the n-th agent of this scenario makes workspaces. */

@@ -2,11 +2,18 @@ package dev.moat.engine;
 
 import java.util.Collection;
 
+import dev.moat.engine.trust.HoldState;
+
 /**
- * The status of a run, derived from its jobs ({@link #of}); {@link #ERROR} means the workflow could
- * not be used (configuration error) and no job exists.
+ * The status of a run, derived from its jobs and its hold ({@link #of}); {@link #ERROR} means the
+ * workflow could not be used (configuration error) and no job exists. {@link #HELD} waits for a
+ * person (invariant I5): its jobs exist but none is queued. {@link #REJECTED} and {@link #EXPIRED}
+ * are held runs that were refused or not decided in time; their jobs are cancelled.
  */
 public enum RunStatus {
+  HELD,
+  REJECTED,
+  EXPIRED,
   QUEUED,
   RUNNING,
   SUCCEEDED,
@@ -20,6 +27,20 @@ public enum RunStatus {
    * any was cancelled, else SUCCEEDED (skipped jobs alone don't fail a run).
    */
   public static RunStatus of(Collection<JobState> jobs) {
+    return of(jobs, HoldState.NONE);
+  }
+
+  /**
+   * Derives a run's status from its jobs and its hold: a pending hold is HELD, a rejected or expired
+   * one REJECTED or EXPIRED whatever the jobs say; an approved hold (or none) leaves it to the jobs.
+   */
+  public static RunStatus of(Collection<JobState> jobs, HoldState hold) {
+    switch (hold) {
+      case PENDING -> { return HELD; }
+      case REJECTED -> { return REJECTED; }
+      case EXPIRED -> { return EXPIRED; }
+      case NONE, APPROVED -> { }
+    }
     boolean allTerminal = true;
     boolean started = false; // some job was dispatched or has finished
     boolean failed = false;
@@ -48,6 +69,6 @@ public enum RunStatus {
   }
 
   public boolean terminal() {
-    return this != QUEUED && this != RUNNING;
+    return this != QUEUED && this != RUNNING && this != HELD;
   }
 }

@@ -3,10 +3,14 @@ package dev.moat.server;
 import dev.moat.common.Json;
 import dev.moat.server.agent.AgentRoutes;
 import dev.moat.server.agent.AgentService;
+import dev.moat.server.audit.Audit;
+import dev.moat.server.audit.AuditRoutes;
 import dev.moat.server.auth.ApiTokens;
+import dev.moat.server.auth.UserRoutes;
+import dev.moat.server.auth.Users;
 import dev.moat.server.db.Database;
 import dev.moat.server.event.Wakeup;
-import dev.moat.server.github.DirectForgeRuns;
+import dev.moat.server.github.MoatForgeRuns;
 import dev.moat.server.github.GitHubHookRoutes;
 import dev.moat.server.github.GitHubProvider;
 import dev.moat.server.github.GitHubRepos;
@@ -16,13 +20,16 @@ import dev.moat.server.github.PermissionCache;
 import dev.moat.server.github.StatusReporter;
 import dev.moat.server.http.Http;
 import dev.moat.server.http.Problems;
+import dev.moat.server.repo.AllowedSigners;
 import dev.moat.server.repo.GitReader;
 import dev.moat.server.repo.RepoRoutes;
 import dev.moat.server.repo.RepoService;
+import dev.moat.server.run.HeldRuns;
 import dev.moat.server.run.LogService;
 import dev.moat.server.run.RunRoutes;
 import dev.moat.server.run.RunService;
 import dev.moat.server.run.RunStarter;
+import dev.moat.server.trust.Approvals;
 import dev.moat.server.webhook.GitHookRoutes;
 import io.javalin.Javalin;
 import java.io.IOException;
@@ -75,15 +82,20 @@ public final class MoatServer implements AutoCloseable {
     try {
       var dispatch = new Wakeup();
       var tokens = new ApiTokens(db.jdbi(), clock);
+      var audit = new Audit(db.jdbi(), clock);
+      var users = new Users(db.jdbi(), clock, tokens, audit);
       var git = new GitReader();
-      var runs = new RunService(db.jdbi(), clock, dispatch, config.ackTimeout(), config.leaseTtl());
+      var runs = new RunService(db.jdbi(), clock, dispatch, config.ackTimeout(), config.leaseTtl(), audit, config.holdTtl());
+      var held = new HeldRuns(runs);
+      var approvals = new Approvals(held, runs, users, audit, config.allowSelfApproval());
+      var signers = new AllowedSigners(db.jdbi(), clock, audit);
       var logs = new LogService(db.jdbi());
       var repos = new RepoService(db.jdbi(), clock, config.hookCommand());
       var starter = new RunStarter(git, runs);
       var agents = new AgentService(db.jdbi(), clock);
       var url = new AtomicReference<String>();
       var github = new GitHubProvider(new GitHubRepos(db.jdbi(), clock, dataDir.resolve("github")), repos,
-          new GitHubTrust(new PermissionCache(clock, PermissionCache.DEFAULT_TTL)), new DirectForgeRuns(git, runs), db.jdbi(), clock);
+          new GitHubTrust(new PermissionCache(clock, PermissionCache.DEFAULT_TTL)), new MoatForgeRuns(starter, approvals), db.jdbi(), clock);
       var statuses = new StatusReporter(github, db.jdbi());
       runs.graceLeases();
       Javalin app = Javalin.create(cfg -> {
@@ -93,10 +105,12 @@ public final class MoatServer implements AutoCloseable {
         Problems.install(cfg.routes);
         cfg.routes.get("/healthz", ctx -> Http.json(ctx, 200, Map.of("status", "ok")));
         cfg.routes.get("/readyz", ctx -> Http.json(ctx, db.ready() ? 200 : 503, Map.of("database", db.ready() ? "ok" : "down")));
-        new RepoRoutes(tokens, repos, url::get).register(cfg.routes);
-        new RunRoutes(tokens, runs, starter, repos, logs).register(cfg.routes);
+        new RepoRoutes(tokens, repos, signers, url::get).register(cfg.routes);
+        new RunRoutes(tokens, runs, starter, repos, logs, approvals).register(cfg.routes);
+        new UserRoutes(tokens, users).register(cfg.routes);
+        new AuditRoutes(tokens, audit).register(cfg.routes);
         new AgentRoutes(tokens, agents, runs, logs, repos, git, dispatch, config.pollWait()).register(cfg.routes);
-        new GitHookRoutes(repos, starter, db.jdbi(), clock).register(cfg.routes);
+        new GitHookRoutes(repos, signers, starter, db.jdbi(), clock).register(cfg.routes);
         new GitHubRoutes(tokens, github.repos(), url::get).register(cfg.routes);
         new GitHubHookRoutes(github, db.jdbi(), clock).register(cfg.routes);
       });
@@ -104,7 +118,7 @@ public final class MoatServer implements AutoCloseable {
       url.set("http://" + config.host() + ":" + app.port());
       var reaper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("moat-reaper").daemon().factory());
       long every = config.reapInterval().toMillis();
-      reaper.scheduleWithFixedDelay(() -> reap(runs), every, every, TimeUnit.MILLISECONDS);
+      reaper.scheduleWithFixedDelay(() -> reap(runs, held), every, every, TimeUnit.MILLISECONDS);
       reaper.scheduleWithFixedDelay(() -> report(statuses), every, every, TimeUnit.MILLISECONDS);
       writeCredentials(dataDir, url.get(), tokens.bootstrapAdmin());
       LOG.atInfo().addKeyValue("url", url.get()).addKeyValue("data_dir", dataDir.toString()).log("server started");
@@ -115,9 +129,11 @@ public final class MoatServer implements AutoCloseable {
     }
   }
 
-  private static void reap(RunService runs) {
+  /** The periodic loop: job deadlines, then holds past their expiry. */
+  private static void reap(RunService runs, HeldRuns held) {
     try {
       runs.reap(java.time.Duration.ofSeconds(30));
+      held.expireDue();
     } catch (RuntimeException e) {
       LOG.atError().setCause(e).log("deadline reaper failed; retrying");
     }

@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param pollWait how long an agent's poll is held when there is nothing for it
  * @param reapInterval how often deadlines are enforced
  * @param hookCommand argv prefix that runs the Moat CLI from a git hook
+ * @param holdTtl how long a held run waits for a decision before it expires (default 72 h)
+ * @param allowSelfApproval whether the author of a held change may approve it (default false)
  */
 public record ServerConfig(
     Path dataDir,
@@ -25,7 +27,9 @@ public record ServerConfig(
     Duration leaseTtl,
     Duration pollWait,
     Duration reapInterval,
-    List<String> hookCommand) {
+    List<String> hookCommand,
+    Duration holdTtl,
+    boolean allowSelfApproval) {
   public ServerConfig {
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(host, "host");
@@ -33,16 +37,28 @@ public record ServerConfig(
     if (pollWait.compareTo(leaseTtl) >= 0) throw new IllegalArgumentException("pollWait must be shorter than leaseTtl");
     hookCommand = List.copyOf(hookCommand);
     if (hookCommand.isEmpty()) throw new IllegalArgumentException("hookCommand is empty");
+    if (holdTtl == null || holdTtl.isNegative() || holdTtl.isZero()) throw new IllegalArgumentException("holdTtl must be positive");
   }
+
+  /** A hold waits this long for a decision unless configured otherwise. */
+  public static final Duration DEFAULT_HOLD_TTL = Duration.ofHours(72);
 
   /** Production defaults: 10 s to acknowledge, 30 s leases, 10 s polls. */
   public static ServerConfig defaults(Path dataDir, int port) {
     return new ServerConfig(dataDir, "127.0.0.1", port, Duration.ofSeconds(10), Duration.ofSeconds(30),
-        Duration.ofSeconds(10), Duration.ofSeconds(1), currentJvmCli());
+        Duration.ofSeconds(10), Duration.ofSeconds(1), currentJvmCli(), DEFAULT_HOLD_TTL, false);
   }
 
   public ServerConfig withTimings(Duration ackTimeout, Duration leaseTtl, Duration pollWait, Duration reapInterval) {
-    return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand);
+    return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, holdTtl, allowSelfApproval);
+  }
+
+  public ServerConfig withAddress(String host, int port) {
+    return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, holdTtl, allowSelfApproval);
+  }
+
+  public ServerConfig withHolds(Duration holdTtl, boolean allowSelfApproval) {
+    return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, holdTtl, allowSelfApproval);
   }
 
   /**

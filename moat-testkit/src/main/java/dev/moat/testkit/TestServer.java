@@ -39,8 +39,7 @@ public final class TestServer implements AutoCloseable {
   private void boot() throws IOException {
     server = MoatServer.start(config);
     token = (String) Json.read(Files.readString(dataDir.resolve(MoatServer.CREDENTIALS)), Map.class).get("token");
-    config = new ServerConfig(config.dataDir(), config.host(), server.port(), config.ackTimeout(), config.leaseTtl(),
-        config.pollWait(), config.reapInterval(), config.hookCommand());
+    config = config.withAddress(config.host(), server.port());
   }
 
   public void stop() {

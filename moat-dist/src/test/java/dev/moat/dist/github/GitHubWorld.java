@@ -147,6 +147,38 @@ final class GitHubWorld implements AutoCloseable {
     return GitHubWebhooks.deliver(server.url(), event, GitHubWebhooks.newDelivery(), SECRET, payload);
   }
 
+  /** A Moat user with {@code role}, linked to the GitHub account {@code github} when it is not null; returns its API token. */
+  String moatUser(String name, String role, FakeGitHub.User github) {
+    String token = server.api().post("/api/v1/users", Map.of("name", name, "role", role)).path("token").asString();
+    if (github != null) {
+      server.api().post("/api/v1/users/" + name + "/identities", Map.of("forge", "github", "id", github.id(), "login", github.login()));
+    }
+    return token;
+  }
+
+  /** The result of running the real CLI. */
+  record Cli(int exit, String out, String err) {}
+
+  /** Runs the real CLI in a new JVM against the server as the holder of {@code token}. */
+  Cli cli(String token, String... args) throws IOException, InterruptedException {
+    var argv = new java.util.ArrayList<>(java.util.List.of(ProcessHandle.current().info().command().orElseThrow(),
+        "-cp", System.getProperty("java.class.path"), dev.moat.dist.Main.class.getName()));
+    argv.addAll(java.util.List.of(args));
+    var pb = new ProcessBuilder(argv);
+    pb.environment().put("MOAT_URL", server.url());
+    pb.environment().put("MOAT_TOKEN", token);
+    Process p = pb.start();
+    var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        return e.toString();
+      }
+    });
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    return new Cli(p.waitFor(), out, err.join());
+  }
+
   /** {@code SELECT count(*) FROM table} on the server's database. */
   long count(String table) {
     try (var c = DriverManager.getConnection("jdbc:sqlite:" + server.dataDir().resolve("moat.db"));

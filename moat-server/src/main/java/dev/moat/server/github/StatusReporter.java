@@ -8,14 +8,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Posts each GitHub run's result as the {@code moat} commit status once the run has ended:
- * succeeded is {@code success}, failed and cancelled are {@code failure}, error is {@code error}.
+ * succeeded is {@code success}; failed, cancelled and rejected are {@code failure}; error and an
+ * expired hold are {@code error}.
  * Called periodically; a status that could not be posted is tried again on the next call. Not
  * thread-safe: one caller (the server's scheduler).
  */
 public final class StatusReporter {
   private static final Logger LOG = LoggerFactory.getLogger(StatusReporter.class);
   private static final Map<String, String> STATE = Map.of(
-      "succeeded", "success", "failed", "failure", "cancelled", "failure", "error", "error");
+      "succeeded", "success", "failed", "failure", "cancelled", "failure", "error", "error", "rejected", "failure",
+      "expired", "error");
 
   private record Ended(long run, String repo, String sha, String status, String workflow) {}
 
@@ -30,7 +32,7 @@ public final class StatusReporter {
   public void report() {
     List<Ended> ended = jdbi.withHandle(h -> h.createQuery("""
             SELECT g.run_id, g.repo, g.sha, r.status, r.workflow_name FROM github_runs g JOIN runs r ON r.id = g.run_id
-            WHERE r.status IN ('succeeded', 'failed', 'cancelled', 'error') AND (g.posted IS NULL OR g.posted <> r.status)
+            WHERE r.status IN ('succeeded', 'failed', 'cancelled', 'error', 'rejected', 'expired') AND (g.posted IS NULL OR g.posted <> r.status)
             ORDER BY g.run_id LIMIT 50""")
         .map((rs, c) -> new Ended(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)))
         .list());

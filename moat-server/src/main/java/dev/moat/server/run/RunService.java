@@ -10,6 +10,12 @@ import dev.moat.engine.StepSpec;
 import dev.moat.engine.Workflow;
 import dev.moat.engine.WorkflowException;
 import dev.moat.engine.WorkflowParser;
+import dev.moat.engine.trust.HoldReason;
+import dev.moat.engine.trust.HoldState;
+import dev.moat.engine.trust.TrustDecision;
+import dev.moat.engine.trust.WorkflowSource;
+import dev.moat.server.audit.Audit;
+import dev.moat.server.audit.AuditAction;
 import dev.moat.server.event.Wakeup;
 import dev.moat.server.http.ApiException;
 import dev.moat.server.repo.GitReader;
@@ -33,14 +39,26 @@ import org.slf4j.LoggerFactory;
  */
 public final class RunService {
   private static final Logger LOG = LoggerFactory.getLogger(RunService.class);
-  private final Jdbi jdbi;
-  private final RunStore store = new RunStore();
-  private final InstantSource clock;
-  private final Wakeup dispatch;
+  /** The least role that may decide a hold. */
+  static final String APPROVER_ROLE = "maintainer";
+  /** How the audit log names the server acting on its own (e.g. expiring a hold). */
+  public static final String SERVER_ACTOR = "moat";
+  // Package-private for HeldRuns, which decides holds in the same transactions and DAG advance.
+  final Jdbi jdbi;
+  final RunStore store = new RunStore();
+  final HoldStore holds = new HoldStore();
+  final Audit audit;
+  private final Duration holdTtl;
+  final InstantSource clock;
+  final Wakeup dispatch;
   private final Duration ackTimeout;
   private final Duration leaseTtl;
 
-  public RunService(Jdbi jdbi, InstantSource clock, Wakeup dispatch, Duration ackTimeout, Duration leaseTtl) {
+  /** @param holdTtl how long a hold waits for a decision before the run expires */
+  public RunService(Jdbi jdbi, InstantSource clock, Wakeup dispatch, Duration ackTimeout, Duration leaseTtl,
+      Audit audit, Duration holdTtl) {
+    this.audit = audit;
+    this.holdTtl = holdTtl;
     this.jdbi = jdbi;
     this.clock = clock;
     this.dispatch = dispatch;
@@ -49,11 +67,16 @@ public final class RunService {
   }
 
   /**
-   * Creates one run per workflow file at {@code sha}. For a push, only workflows whose triggers match
-   * {@code ref} run; a file that can't be used always yields a run in status {@code error} with its
-   * {@code file:line:col} problems, so the author sees them. Returns the new run ids.
+   * Creates one run per workflow file read from the definitions commit (the request's head, or its
+   * base when the decision says {@link WorkflowSource#BASE}). For a push, only workflows whose
+   * triggers match the ref run; a file that can't be used always yields a run in status {@code error}
+   * with its {@code file:line:col} problems, so the author sees them. When the decision holds the
+   * change, each run is created {@code held}: its jobs exist, none is queued, and it has a hold that
+   * expires after the configured TTL; the hold is audited in the same transaction. Returns the new
+   * run ids.
    */
-  public List<Long> createRuns(String repo, String ref, String sha, String event, List<GitReader.WorkflowFile> files) {
+  public List<Long> createRuns(String repo, RunRequest req, TrustDecision decision, String definitionsSha,
+      List<GitReader.WorkflowFile> files) {
     long now = clock.millis();
     List<Long> ids = jdbi.inTransaction(h -> {
       List<Long> created = new ArrayList<>();
@@ -62,22 +85,33 @@ public final class RunService {
         try {
           workflow = WorkflowParser.parse(file.path(), file.text().orElseThrow(() -> tooLarge(file)));
         } catch (WorkflowException e) {
-          created.add(store.insertRun(h, repo, ref, sha, event, file.path(), baseName(file.path()),
+          created.add(store.insertRun(h, repo, req, definitionsSha, decision.tier(), file.path(), baseName(file.path()),
               RunStatus.ERROR, e.getMessage(), now));
           continue;
         }
-        if (event.equals("push") && !workflow.on().matchesPush(ref)) continue;
-        long runId = store.insertRun(h, repo, ref, sha, event, file.path(), workflow.name(), RunStatus.QUEUED, null, now);
+        if (req.event().equals("push") && !workflow.on().matchesPush(req.ref())) continue;
+        RunStatus initial = decision.held() ? RunStatus.HELD : RunStatus.QUEUED;
+        long runId = store.insertRun(h, repo, req, definitionsSha, decision.tier(), file.path(), workflow.name(), initial, null, now);
         for (JobSpec job : workflow.jobs()) store.insertJob(h, runId, job, plan(job), now);
+        if (decision.hold().isPresent()) hold(h, runId, decision, now);
         advance(h, runId, now);
         created.add(runId);
       }
       return created;
     });
     dispatch.signalAll();
-    LOG.atInfo().addKeyValue("repo", repo).addKeyValue("ref", ref).addKeyValue("sha", sha)
-        .addKeyValue("event", event).addKeyValue("runs", ids).log("runs created");
+    LOG.atInfo().addKeyValue("repo", repo).addKeyValue("ref", req.ref()).addKeyValue("sha", req.headSha())
+        .addKeyValue("event", req.event()).addKeyValue("tier", decision.tier().wire())
+        .addKeyValue("held", decision.hold().map(HoldReason::wire).orElse(null)).addKeyValue("runs", ids).log("runs created");
     return ids;
+  }
+
+  private void hold(Handle h, long runId, TrustDecision decision, long now) {
+    HoldReason reason = decision.hold().orElseThrow();
+    holds.insert(h, runId, reason, APPROVER_ROLE, now, now + holdTtl.toMillis());
+    audit.record(h, SERVER_ACTOR, AuditAction.RUN_HELD, runId, null, Map.of(
+        "reason", reason.wire(), "tier", decision.tier().wire(), "why", decision.why(), "approverRole", APPROVER_ROLE,
+        "expiresAt", now + holdTtl.toMillis()));
   }
 
   private static WorkflowException tooLarge(GitReader.WorkflowFile file) {
@@ -101,12 +135,13 @@ public final class RunService {
   public RunView view(long runId) {
     return jdbi.withHandle(h -> {
       RunRow run = store.run(h, runId).orElseThrow(() -> ApiException.notFound("no run " + runId));
-      return RunView.of(run, store.jobsOfRun(h, runId));
+      return RunView.of(run, store.jobsOfRun(h, runId), holds.find(h, runId));
     });
   }
 
   public List<RunView> list(int limit) {
-    return jdbi.withHandle(h -> store.runs(h, limit).stream().map(r -> RunView.of(r, store.jobsOfRun(h, r.id()))).toList());
+    return jdbi.withHandle(h -> store.runs(h, limit).stream()
+        .map(r -> RunView.of(r, store.jobsOfRun(h, r.id()), holds.find(h, r.id()))).toList());
   }
 
   public JobRow job(long jobId) {
@@ -118,6 +153,9 @@ public final class RunService {
     long now = clock.millis();
     jdbi.useTransaction(h -> {
       store.run(h, runId).orElseThrow(() -> ApiException.notFound("no run " + runId));
+      if (holds.state(h, runId) == HoldState.PENDING) {
+        throw ApiException.conflict("run " + runId + " is held; a " + APPROVER_ROLE + " rejects it instead");
+      }
       for (JobRow job : store.jobsOfRun(h, runId)) {
         if (!job.state().terminal()) {
           store.transition(h, job.id(), job.state(), JobState.CANCELLED, JobUpdate.finished(now, null, "cancelled"));
@@ -241,9 +279,17 @@ public final class RunService {
     jdbi.useHandle(h -> store.graceLeases(h, clock.millis() + leaseTtl.toMillis()));
   }
 
-  /** Queues or skips dependants per the DAG, then derives and stores the run's status. */
-  private void advance(Handle h, long runId, long now) {
+  /**
+   * Queues or skips dependants per the DAG, then derives and stores the run's status. A run whose
+   * hold is not approved queues nothing (invariant I5).
+   */
+  void advance(Handle h, long runId, long now) {
     List<JobRow> jobs = store.jobsOfRun(h, runId);
+    HoldState hold = holds.state(h, runId);
+    if (hold != HoldState.NONE && hold != HoldState.APPROVED) {
+      store.updateRunStatus(h, runId, RunStatus.of(jobs.stream().map(JobRow::state).toList(), hold), now);
+      return;
+    }
     Map<String, List<String>> needs = new LinkedHashMap<>();
     Map<String, JobState> states = new LinkedHashMap<>();
     Map<String, Long> ids = new LinkedHashMap<>();
@@ -262,6 +308,6 @@ public final class RunService {
           JobUpdate.finished(now, null, "a job it needs did not succeed"));
       states.put(key, JobState.SKIPPED);
     }
-    store.updateRunStatus(h, runId, RunStatus.of(states.values()), now);
+    store.updateRunStatus(h, runId, RunStatus.of(states.values(), hold), now);
   }
 }

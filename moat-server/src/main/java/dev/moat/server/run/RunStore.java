@@ -4,6 +4,7 @@ import dev.moat.common.Json;
 import dev.moat.engine.JobSpec;
 import dev.moat.engine.JobState;
 import dev.moat.engine.RunStatus;
+import dev.moat.engine.trust.TrustTier;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
@@ -23,14 +24,21 @@ final class RunStore {
       id, run_id, job_key, name, state, needs, labels, spec, timeout_ms, agent_id, exit_code, reason,
       started_at, finished_at, egress_denials""";
 
-  long insertRun(Handle h, String repo, String ref, String sha, String event, String file, String name,
+  long insertRun(Handle h, String repo, RunRequest req, String definitionsSha, TrustTier tier, String file, String name,
       RunStatus status, String error, long now) {
+    var author = req.author();
     return h.createUpdate("""
-            INSERT INTO runs (repo, ref, sha, event, workflow_file, workflow_name, status, error, created_at, finished_at)
-            VALUES (:repo, :ref, :sha, :event, :file, :name, :status, :error, :now, :finished)""")
-        .bind("repo", repo).bind("ref", ref).bind("sha", sha).bind("event", event)
+            INSERT INTO runs (repo, ref, sha, event, workflow_file, workflow_name, status, error, created_at, finished_at,
+              definitions_sha, trust_tier, author_forge, author_id, author_login)
+            VALUES (:repo, :ref, :sha, :event, :file, :name, :status, :error, :now, :finished,
+              :definitions, :tier, :authorForge, :authorId, :authorLogin)""")
+        .bind("repo", repo).bind("ref", req.ref()).bind("sha", req.headSha()).bind("event", req.event())
         .bind("file", file).bind("name", name).bind("status", status.wire()).bind("error", error)
         .bind("now", now).bind("finished", status.terminal() ? now : null)
+        .bind("definitions", definitionsSha).bind("tier", tier.wire())
+        .bind("authorForge", author.map(RunRequest.Author::forge).orElse(null))
+        .bind("authorId", author.map(RunRequest.Author::id).orElse(null))
+        .bind("authorLogin", author.map(RunRequest.Author::login).orElse(null))
         .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
   }
 
@@ -139,7 +147,10 @@ final class RunStore {
     return new RunRow(
         rs.getLong("id"), rs.getString("repo"), rs.getString("ref"), rs.getString("sha"), rs.getString("event"),
         rs.getString("workflow_file"), rs.getString("workflow_name"), RunStatus.ofWire(rs.getString("status")),
-        rs.getString("error"), rs.getLong("created_at"), nullableLong(rs, "finished_at"));
+        rs.getString("error"), rs.getLong("created_at"), nullableLong(rs, "finished_at"),
+        rs.getString("definitions_sha"), rs.getString("trust_tier"),
+        rs.getString("author_forge") == null ? null
+            : new RunRequest.Author(rs.getString("author_forge"), rs.getLong("author_id"), rs.getString("author_login")));
   }
 
   private static JobRow jobRow(ResultSet rs) throws SQLException {

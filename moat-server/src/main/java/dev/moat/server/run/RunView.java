@@ -2,7 +2,16 @@ package dev.moat.server.run;
 
 import java.util.List;
 
-/** A run as the API shows it (also the CLI's {@code --json} shape). */
+/**
+ * A run as the API shows it (also the CLI's {@code --json} shape).
+ *
+ * @param sha the commit the run builds
+ * @param definitionsSha the commit its workflow definitions were read from (the base branch's for
+ *     known and unknown pull requests)
+ * @param trustTier the tier the run carries (trusted, known, unknown)
+ * @param author who made the change on the forge, when known
+ * @param hold the run's hold, if it was ever held
+ */
 public record RunView(
     long id,
     String repo,
@@ -15,7 +24,21 @@ public record RunView(
     String error,
     long createdAt,
     Long finishedAt,
-    List<JobView> jobs) {
+    List<JobView> jobs,
+    String definitionsSha,
+    String trustTier,
+    RunRequest.Author author,
+    HoldView hold) {
+
+  /**
+   * A run's hold.
+   *
+   * @param reason why it is held (fork_pull_request, unknown_contributor, workflow_modification, unverified_push)
+   * @param approverRole the least role that may approve or reject it
+   * @param state pending, approved, rejected or expired
+   */
+  public record HoldView(String reason, String approverRole, long createdAt, long expiresAt, String state,
+      String decidedBy, Long decidedAt, String comment) {}
 
   /**
    * A job as the API shows it.
@@ -34,13 +57,14 @@ public record RunView(
       Long finishedAt,
       long egressDenials) {}
 
-  static RunView of(RunRow run, List<JobRow> jobs) {
+  static RunView of(RunRow run, List<JobRow> jobs, java.util.Optional<HoldStore.HoldRow> hold) {
     return new RunView(
         run.id(), run.repo(), run.ref(), run.sha(), run.event(), run.workflowName(), run.workflowFile(),
         run.status().wire(), run.error(), run.createdAt(), run.finishedAt(),
         jobs.stream()
             .map(j -> new JobView(j.id(), j.key(), j.name(), j.state().wire(), j.exitCode(), j.reason(),
                 j.agentId(), j.startedAt(), j.finishedAt(), j.egressDenials()))
-            .toList());
+            .toList(),
+        run.definitionsSha(), run.trustTier(), run.author(), hold.map(HoldStore.HoldRow::view).orElse(null));
   }
 }

@@ -3,7 +3,12 @@ package dev.moat.server.webhook;
 import dev.moat.common.Tokens;
 import dev.moat.server.http.ApiException;
 import dev.moat.server.http.Http;
+import dev.moat.engine.trust.Change;
+import dev.moat.engine.trust.TrustRules;
+import dev.moat.engine.trust.TrustTier;
+import dev.moat.server.repo.AllowedSigners;
 import dev.moat.server.repo.RepoService;
+import dev.moat.server.run.RunRequest;
 import dev.moat.server.run.RunStarter;
 import io.javalin.config.RoutesConfig;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +16,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -37,8 +43,10 @@ public final class GitHookRoutes {
   private final RunStarter starter;
   private final Jdbi jdbi;
   private final InstantSource clock;
+  private final AllowedSigners signers;
 
-  public GitHookRoutes(RepoService repos, RunStarter starter, Jdbi jdbi, InstantSource clock) {
+  public GitHookRoutes(RepoService repos, AllowedSigners signers, RunStarter starter, Jdbi jdbi, InstantSource clock) {
+    this.signers = signers;
     this.repos = repos;
     this.starter = starter;
     this.jdbi = jdbi;
@@ -51,9 +59,20 @@ public final class GitHookRoutes {
       var repo = authenticate(ctx.header("X-Moat-Repo"), ctx.header("X-Moat-Signature-256"), body);
       PushEvent event = Http.parse(body, PushEvent.class);
       validate(event, repo);
-      List<Long> runs = event.after().equals(ZERO) ? List.of() : starter.push(repo, event.ref(), event.after());
+      List<Long> runs = event.after().equals(ZERO) ? List.of() : start(repo, event);
       Http.json(ctx, 202, Map.of("runs", runs));
     });
+  }
+
+  /**
+   * A plain git push has no forge identity: the hook's signature proves that the repository's host
+   * sent it, and whoever may push there is trusted as before. With allowed signers, the head commit's
+   * signature decides instead (unverified: held, {@code unverified_push}).
+   */
+  private List<Long> start(RepoService.Repo repo, PushEvent event) {
+    Boolean verified = signers.find(repo.name()).map(list -> signers.verify(repo, event.after(), list)).orElse(null);
+    var decision = TrustRules.decide(new Change(Change.Kind.PUSH, TrustTier.TRUSTED, false, false, verified));
+    return starter.start(repo, RunRequest.push(event.ref(), event.after(), Optional.empty()), decision);
   }
 
   private RepoService.Repo authenticate(String repoName, String signature, byte[] body) {
