@@ -145,6 +145,7 @@ class GitHubHookTest {
       assertThat(ran.path("workflows").asString()).isEqualTo("head");
       JsonNode run = w.server.run(ran.path("runs").get(0).asLong());
       assertThat(run.path("workflow").asString()).isEqualTo("head-ci");
+      assertThat(run.path("definitionsSha").asString()).isEqualTo(byMaintainer.head());
       assertThat(run.path("sha").asString()).isEqualTo(byMaintainer.head());
       assertThat(run.path("ref").asString()).isEqualTo("refs/pull/" + byMaintainer.number() + "/head");
     }
@@ -161,6 +162,7 @@ class GitHubHookTest {
       assertThat(ran.path("workflows").asString()).isEqualTo("base");
       JsonNode run = w.server.run(ran.path("runs").get(0).asLong());
       assertThat(run.path("workflow").asString()).isEqualTo("base-ci");
+      assertThat(run.path("definitionsSha").asString()).isEqualTo(w.baseSha);
       assertThat(run.path("sha").asString()).isEqualTo(pr.head());
       assertThat(w.statuses(pr.head()).getLast().description()).isEqualTo("queued: known contributor");
     }
@@ -178,11 +180,27 @@ class GitHubHookTest {
       assertThat(res.path("tier").asString()).isEqualTo("unknown");
       assertThat(res.path("why").asString()).contains("GitHub API failed").contains("503");
       assertThat(w.github.requests()).anyMatch(r -> r.contains("/collaborators/maya/permission"));
+      JsonNode run = w.server.run(res.path("runs").get(0).asLong());
+      assertThat(run.path("status").asString()).isEqualTo("held");
+      assertThat(run.path("hold").path("reason").asString()).isEqualTo("unknown_contributor");
+      assertThat(run.path("trustTier").asString()).isEqualTo("unknown");
 
       // The failure was not cached: once GitHub is back, the same maintainer's next push is trusted.
       w.github.down(null);
       var again = w.openPr(false, MAINTAINER, Map.of("src.txt", "y"));
       assertThat(decided(w.deliver("pull_request", again.event())).path("tier").asString()).isEqualTo("trusted");
+    }
+  }
+
+  @Test
+  void withTheGitHubApiHangingTheContributorIsHeldAsUnknown() throws Exception {
+    try (var w = GitHubWorld.create(dir)) {
+      var pr = w.openPr(false, MAINTAINER, Map.of("src.txt", "x"));
+      w.github.down(FakeGitHub.Failure.HANG);
+      JsonNode res = decided(w.deliver("pull_request", pr.event()));
+      assertThat(res.path("reason").asString()).isEqualTo("unknown_contributor");
+      assertThat(res.path("why").asString()).contains("GitHub API failed").containsIgnoringCase("timed out");
+      assertThat(w.server.run(res.path("runs").get(0).asLong()).path("status").asString()).isEqualTo("held");
     }
   }
 

@@ -29,8 +29,12 @@ import tools.jackson.databind.JsonNode;
  * is retried, because the callers fail closed. Thread-safe.
  */
 public final class GitHubClient {
-  /** The timeout of one call: GitHub answers in well under a second; a hung API must not stall a webhook. */
-  public static final Duration TIMEOUT = Duration.ofSeconds(5);
+  /**
+   * The timeout of one call. GitHub answers in well under a second, and gives up on a webhook
+   * delivery after 10 s: a delivery makes at most three calls while the API hangs (the clone or
+   * API token, the permission, the status), so a hung API still gets its answer in time.
+   */
+  public static final Duration TIMEOUT = Duration.ofSeconds(3);
   /** Response bodies larger than this are refused (a file list page is ~100 kB at most). */
   static final int MAX_RESPONSE = 4 << 20;
   private static final int FILES_PER_PAGE = 100;

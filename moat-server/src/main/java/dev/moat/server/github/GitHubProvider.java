@@ -4,6 +4,7 @@ import dev.moat.engine.trust.Change;
 import dev.moat.engine.trust.HoldReason;
 import dev.moat.engine.trust.TrustDecision;
 import dev.moat.engine.trust.TrustRules;
+import dev.moat.engine.trust.TrustTier;
 import dev.moat.server.github.ForgeRuns.ForgeChange;
 import dev.moat.server.github.ForgeRuns.ForgeIdentity;
 import dev.moat.server.github.GitHubRepos.GitHubRepo;
@@ -68,7 +69,7 @@ public final class GitHubProvider {
     if (!ref.startsWith("refs/heads/") && !ref.startsWith("refs/tags/")) throw ApiException.invalid("ref must be a branch or tag");
     String before = Events.sha(e, "before");
     var sender = Events.user(e.path("sender"), "sender");
-    fetch(g, List.of("+" + after + ":refs/moat/sha/" + after), after);
+    fetch(g, List.of("+" + ref + ":" + ref), after);
     var who = trust.resolve(g.repo(), client(g), sender.userId(), sender.login());
     boolean touches;
     try {
@@ -97,20 +98,23 @@ public final class GitHubProvider {
     var sender = Events.user(e.path("sender"), "sender");
     // GitHub keeps every pull request's head, a fork's too, at refs/pull/N/head of the base repository.
     fetch(g, List.of("+refs/pull/" + number + "/head:refs/pull/" + number + "/head", "+refs/heads/" + baseRef + ":refs/heads/" + baseRef), head);
-    if (!Mirror.has(g.mirror(), base)) fetch(g, List.of("+" + base + ":refs/moat/sha/" + base), base);
+    fetch(g, List.of(), base);
     var who = trust.resolve(g.repo(), client(g), author.userId(), author.login());
     if (sender.userId() != author.userId()) {
       // Someone else pushed to the pull request: the weaker of the two decides.
       var pusher = trust.resolve(g.repo(), client(g), sender.userId(), sender.login());
       if (pusher.tier().ordinal() > who.tier().ordinal()) who = pusher;
     }
-    boolean touches;
-    try {
-      touches = client(g).pullFiles(number).stream().anyMatch(f -> underMoat(f.filename())
-          || f.previousFilename().map(GitHubProvider::underMoat).orElse(false));
-    } catch (GitHubException ex) {
-      LOG.atWarn().addKeyValue("error", ex.getMessage()).log("could not list the pull request's files: treated as changing .moat/");
-      touches = true;
+    // Only a known author's decision depends on the files: a fork's or an unknown author's change is
+    // held either way, and a trusted author's runs either way.
+    boolean touches = true;
+    if (!fromFork && who.tier() == TrustTier.KNOWN) {
+      try {
+        touches = client(g).pullFiles(number).stream().anyMatch(f -> underMoat(f.filename())
+            || f.previousFilename().map(GitHubProvider::underMoat).orElse(false));
+      } catch (GitHubException ex) {
+        LOG.atWarn().addKeyValue("error", ex.getMessage()).log("could not list the pull request's files: treated as changing .moat/");
+      }
     }
     TrustDecision d = TrustRules.decide(new Change(Change.Kind.PULL_REQUEST, who.tier(), fromFork, touches, null));
     return start(g, new ForgeChange("pull_request", "refs/pull/" + number + "/head", head,
@@ -200,11 +204,19 @@ public final class GitHubProvider {
     }
   }
 
+  /**
+   * Makes sure {@code mustHave} is in the mirror: fetches {@code refspecs} with a fresh clone token,
+   * and if the refs have moved on since the event, the commit itself (GitHub serves any reachable
+   * commit by id).
+   */
   private void fetch(GitHubRepo g, List<String> refspecs, String mustHave) {
     if (Mirror.has(g.mirror(), mustHave)) return;
     try {
       String token = client(g).cloneToken().token();
-      Mirror.fetch(g.mirror(), g.cloneUrl(), token, refspecs);
+      if (!refspecs.isEmpty()) Mirror.fetch(g.mirror(), g.cloneUrl(), token, refspecs);
+      if (!Mirror.has(g.mirror(), mustHave)) {
+        Mirror.fetch(g.mirror(), g.cloneUrl(), token, List.of("+" + mustHave + ":refs/moat/sha/" + mustHave));
+      }
     } catch (IOException | GitHubException e) {
       throw new SourceUnavailable("could not fetch " + mustHave + " from " + g.fullName() + ": " + e.getMessage(), e);
     }
