@@ -61,7 +61,7 @@ class GitHubHookTest {
       assertThat(first.statusCode()).as(first.body()).isEqualTo(202);
       assertThat(Json.MAPPER.readTree(first.body()).path("runs")).hasSize(1);
       assertThat(again.statusCode()).isEqualTo(409);
-      assertThat(again.body()).contains("delivery " + delivery + " was already received");
+      assertThat(again.body()).contains("delivery github:" + delivery + " was already received");
       assertThat(w.count("runs")).isEqualTo(1);
       assertThat(w.count("deliveries")).isEqualTo(1);
     }
@@ -84,9 +84,14 @@ class GitHubHookTest {
 
       byte[] huge = new byte[(1 << 20) + 1];
       java.util.Arrays.fill(huge, (byte) ' ');
-      var oversized = GitHubWebhooks.send(w.server.url(), "push", GitHubWebhooks.newDelivery(),
-          Tokens.hmacSignature(SECRET.getBytes(StandardCharsets.UTF_8), huge), huge);
+      // Expect: 100-continue, so that the client hears the early 413 instead of writing into a closed socket.
+      var oversized = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create(w.server.url() + "/hooks/github")).expectContinue(true)
+          .header("X-GitHub-Event", "push").header("X-GitHub-Delivery", GitHubWebhooks.newDelivery())
+          .header("X-Hub-Signature-256", Tokens.hmacSignature(SECRET.getBytes(StandardCharsets.UTF_8), huge))
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(huge)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
       assertThat(oversized.statusCode()).isEqualTo(413);
+      assertThat(oversized.body()).contains("body is larger than 1048576 bytes");
 
       var star = GitHubWebhooks.load("push");
       GitHubWebhooks.repository(star, "octo", "app", GitHubWorld.REPO_ID);

@@ -6,6 +6,7 @@ import dev.moat.server.github.GitHubRepos.GitHubRepo;
 import dev.moat.server.http.ApiException;
 import dev.moat.server.http.Http;
 import dev.moat.server.http.Problems;
+import dev.moat.server.webhook.Deliveries;
 import io.javalin.config.RoutesConfig;
 import java.time.InstantSource;
 import java.util.List;
@@ -34,13 +35,11 @@ public final class GitHubHookRoutes {
   private static final List<String> MEMBERSHIP = List.of("member", "membership", "organization", "team");
 
   private final GitHubProvider provider;
-  private final Jdbi jdbi;
-  private final InstantSource clock;
+  private final Deliveries deliveries;
 
   public GitHubHookRoutes(GitHubProvider provider, Jdbi jdbi, InstantSource clock) {
     this.provider = provider;
-    this.jdbi = jdbi;
-    this.clock = clock;
+    this.deliveries = new Deliveries(jdbi, clock);
   }
 
   public void register(RoutesConfig r) {
@@ -59,7 +58,8 @@ public final class GitHubHookRoutes {
       }
       if (!json.isObject()) throw ApiException.invalid("the event is not a JSON object");
       GitHubRepo repo = select(signedBy, json);
-      record(delivery, repo);
+      // Namespaced: a GitHub delivery id never collides with a git hook one.
+      deliveries.accept("github:" + delivery, repo.repo());
       Map<String, Object> result;
       try {
         result = switch (event) {
@@ -71,7 +71,7 @@ public final class GitHubHookRoutes {
         };
       } catch (ApiException | GitHubProvider.SourceUnavailable e) {
         // Nothing was started: forget the delivery so that GitHub's redelivery can succeed.
-        forget(delivery);
+        deliveries.forget("github:" + delivery);
         if (e instanceof GitHubProvider.SourceUnavailable) {
           LOG.atWarn().addKeyValue("delivery", delivery).log(e.getMessage());
           Problems.write(ctx, 502, "Bad gateway", e.getMessage());
@@ -111,16 +111,5 @@ public final class GitHubHookRoutes {
     String org = json.path("organization").path("login").asString("");
     return signedBy.stream().filter(g -> g.owner().equalsIgnoreCase(org)).findFirst()
         .orElseThrow(() -> ApiException.invalid("the signed event names no registered repository or owner"));
-  }
-
-  private void record(String delivery, GitHubRepo repo) {
-    boolean fresh = jdbi.withHandle(h -> h.createUpdate("""
-            INSERT INTO deliveries (id, repo, received_at) VALUES (:id, :repo, :now) ON CONFLICT (id) DO NOTHING""")
-        .bind("id", "github:" + delivery).bind("repo", repo.repo()).bind("now", clock.millis()).execute() == 1);
-    if (!fresh) throw ApiException.conflict("delivery " + delivery + " was already received");
-  }
-
-  private void forget(String delivery) {
-    jdbi.useHandle(h -> h.createUpdate("DELETE FROM deliveries WHERE id = :id").bind("id", "github:" + delivery).execute());
   }
 }
