@@ -81,6 +81,11 @@ class GitHubHookTest {
       var badField = w.deliver("pull_request", pr.event());
       assertThat(badField.statusCode()).isEqualTo(400);
       assertThat(badField.body()).contains("event field sha is not a commit sha");
+      var refspec = w.openPr(false, MAINTAINER, Map.of("src.txt", "y"));
+      ((tools.jackson.databind.node.ObjectNode) refspec.event().path("pull_request").path("base")).put("ref", "main:refs/heads/evil");
+      var badRef = w.deliver("pull_request", refspec.event());
+      assertThat(badRef.statusCode()).isEqualTo(400);
+      assertThat(badRef.body()).contains("event field ref is not a usable ref name");
 
       byte[] huge = new byte[(1 << 20) + 1];
       java.util.Arrays.fill(huge, (byte) ' ');

@@ -63,7 +63,7 @@ public final class GitHubProvider {
 
   /** A push: the pusher's tier, whether it changes {@code .moat/}, then runs of the pushed commit. */
   public Map<String, Object> push(GitHubRepo g, JsonNode e) {
-    String ref = Events.text(e, "ref");
+    String ref = Events.ref(e, "ref");
     String after = Events.sha(e, "after");
     if (e.path("deleted").asBoolean(false) || after.equals(Events.ZERO)) return Map.of("ignored", "ref deleted");
     if (!ref.startsWith("refs/heads/") && !ref.startsWith("refs/tags/")) throw ApiException.invalid("ref must be a branch or tag");
@@ -89,7 +89,7 @@ public final class GitHubProvider {
     long number = Events.number(e, "number");
     String head = Events.sha(pr.path("head"), "sha");
     String base = Events.sha(pr.path("base"), "sha");
-    String baseRef = Events.text(pr.path("base"), "ref");
+    String baseRef = Events.ref(pr.path("base"), "ref");
     JsonNode headRepo = pr.path("head").path("repo");
     long baseRepoId = Events.number(pr.path("base").path("repo"), "id");
     // A deleted fork has head.repo null: still a fork.
@@ -144,7 +144,7 @@ public final class GitHubProvider {
       if (o.done()) {
         String sha = jdbi.withHandle(h -> h.createQuery("SELECT sha FROM github_runs WHERE run_id = :id").bind("id", run)
             .mapTo(String.class).one());
-        status(g, run, sha, approve ? "pending" : "failure",
+        status(g, sha, approve ? "pending" : "failure",
             (approve ? "approved by " : "rejected by ") + who.login(), approve ? "approved" : "rejected");
       }
     }
@@ -176,8 +176,11 @@ public final class GitHubProvider {
             .bind("id", id).bind("r", g.repo()).bind("s", change.headSha()).bind("pr", pr).execute();
       }
     });
-    String description = d.hold().map(r -> "held for approval: " + r.wire()).orElse("queued: " + d.tier().wire() + " contributor");
-    status(g, ids.isEmpty() ? null : ids.getFirst(), change.headSha(), "pending", description, d.held() ? "held" : "queued");
+    // No run (no workflow matched): no status, since nothing would ever complete it.
+    if (!ids.isEmpty()) {
+      String description = d.hold().map(r -> "held for approval: " + r.wire()).orElse("queued: " + d.tier().wire() + " contributor");
+      status(g, change.headSha(), "pending", description, d.held() ? "held" : "queued");
+    }
     LOG.atInfo().addKeyValue("repo", g.repo()).addKeyValue("sha", change.headSha()).addKeyValue("tier", d.tier().wire())
         .addKeyValue("hold", d.hold().map(HoldReason::wire).orElse("none")).addKeyValue("why", who.why())
         .addKeyValue("runs", ids).log("GitHub change decided");
@@ -192,13 +195,11 @@ public final class GitHubProvider {
   }
 
   /** Posts a commit status; a failure is logged, never fatal (GitHub being down must not lose the run). */
-  void status(GitHubRepo g, Long run, String sha, String state, String description, String posted) {
+  private void status(GitHubRepo g, String sha, String state, String description, String posted) {
     try {
       client(g).postStatus(sha, state, description, CONTEXT);
-      if (run != null) {
-        jdbi.useHandle(h -> h.createUpdate("UPDATE github_runs SET posted = :p WHERE sha = :s AND repo = :r")
-            .bind("p", posted).bind("s", sha).bind("r", g.repo()).execute());
-      }
+      jdbi.useHandle(h -> h.createUpdate("UPDATE github_runs SET posted = :p WHERE sha = :s AND repo = :r")
+          .bind("p", posted).bind("s", sha).bind("r", g.repo()).execute());
     } catch (GitHubException e) {
       LOG.atWarn().addKeyValue("repo", g.repo()).addKeyValue("sha", sha).addKeyValue("error", e.getMessage()).log("could not post the commit status");
     }
