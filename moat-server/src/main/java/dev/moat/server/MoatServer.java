@@ -95,7 +95,8 @@ public final class MoatServer implements AutoCloseable {
       var agents = new AgentService(db.jdbi(), clock);
       var url = new AtomicReference<String>();
       var github = new GitHubProvider(new GitHubRepos(db.jdbi(), clock, dataDir.resolve("github")), repos,
-          new GitHubTrust(new PermissionCache(clock, PermissionCache.DEFAULT_TTL)), new MoatForgeRuns(starter, approvals), db.jdbi(), clock);
+          new GitHubTrust(new PermissionCache(clock, PermissionCache.DEFAULT_TTL)), new MoatForgeRuns(starter, approvals), db.jdbi(), audit,
+          clock);
       var statuses = new StatusReporter(github, db.jdbi());
       runs.graceLeases();
       Javalin app = Javalin.create(cfg -> {

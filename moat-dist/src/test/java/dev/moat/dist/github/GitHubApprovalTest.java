@@ -92,7 +92,7 @@ class GitHubApprovalTest {
           .path("outcomes").get(0).path("result").asString()).isEqualTo("forbidden");
       assertThat(w.server.run(run).path("status").asString()).isEqualTo("held");
       JsonNode audit = w.server.api().get("/api/v1/audit?run=" + run);
-      assertThat(actions(audit)).containsExactly("run_held", "approval_refused", "approval_refused", "approval_refused");
+      assertThat(actions(audit)).containsExactly("run_held", "trust_resolved", "approval_refused", "approval_refused", "approval_refused");
       assertThat(audit.toString()).contains("github:" + STRANGER.id()).contains("github:" + READER.id())
           .contains("is not linked to a Moat user").contains("needs the maintainer role");
       assertThat(w.statuses(pr.head())).hasSize(1);

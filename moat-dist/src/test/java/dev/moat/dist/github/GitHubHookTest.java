@@ -173,6 +173,11 @@ class GitHubHookTest {
       JsonNode run = w.server.run(ran.path("runs").get(0).asLong());
       assertThat(run.path("workflow").asString()).isEqualTo("base-ci");
       assertThat(run.path("definitionsSha").asString()).isEqualTo(w.baseSha);
+      JsonNode evidence = w.server.api().get("/api/v1/audit?run=" + run.path("id").asLong()).get(0);
+      assertThat(evidence.path("action").asString()).isEqualTo("trust_resolved");
+      assertThat(evidence.path("detail").path("author").asString()).isEqualTo("github:" + WRITER.id());
+      assertThat(evidence.path("detail").path("resolved").asString()).isEqualTo("GitHub role write of user " + WRITER.id());
+      assertThat(evidence.path("detail").path("workflows").asString()).isEqualTo("base");
       assertThat(run.path("sha").asString()).isEqualTo(pr.head());
       assertThat(w.statuses(pr.head()).getLast().description()).isEqualTo("queued: known contributor");
     }
@@ -230,7 +235,9 @@ class GitHubHookTest {
       GitHubWebhooks.user(member.path("member"), WRITER.id(), WRITER.login());
       var invalidated = w.deliver("member", member);
       assertThat(invalidated.statusCode()).isEqualTo(202);
-      assertThat(invalidated.body()).contains("invalidated");
+      assertThat(invalidated.body()).contains("\"invalidated\":\"github:" + WRITER.id() + "\"");
+      JsonNode audit = w.server.api().get("/api/v1/audit");
+      assertThat(audit.toString()).contains("permissions_invalidated").contains("github:" + WRITER.id());
       assertThat(decided(w.deliver("pull_request", w.openPr(false, WRITER, Map.of("a", "3")).event())).path("tier").asString())
           .isEqualTo("trusted");
       assertThat(permissionCalls(w)).isEqualTo(2);
@@ -245,6 +252,10 @@ class GitHubHookTest {
       var membership = GitHubWebhooks.load("membership.removed");
       ((tools.jackson.databind.node.ObjectNode) membership.path("organization")).put("login", "octo");
       assertThat(w.deliver("membership", membership).statusCode()).isEqualTo(202);
+      var invited = GitHubWebhooks.load("organization.member_added");
+      ((tools.jackson.databind.node.ObjectNode) invited.path("organization")).put("login", "octo");
+      invited.put("action", "renamed");
+      assertThat(w.deliver("organization", invited).body()).contains("ignored").contains("action renamed");
     }
   }
 

@@ -5,11 +5,14 @@ import dev.moat.engine.trust.HoldReason;
 import dev.moat.engine.trust.TrustDecision;
 import dev.moat.engine.trust.TrustRules;
 import dev.moat.engine.trust.TrustTier;
+import dev.moat.server.audit.Audit;
+import dev.moat.server.audit.AuditAction;
 import dev.moat.server.github.ForgeRuns.ForgeChange;
 import dev.moat.server.github.ForgeRuns.ForgeIdentity;
 import dev.moat.server.github.GitHubRepos.GitHubRepo;
 import dev.moat.server.http.ApiException;
 import dev.moat.server.repo.RepoService;
+import dev.moat.server.run.RunService;
 import java.io.IOException;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -40,15 +43,18 @@ public final class GitHubProvider {
   private final GitHubTrust trust;
   private final ForgeRuns runs;
   private final Jdbi jdbi;
+  private final Audit audit;
   private final InstantSource clock;
   private final Map<String, GitHubClient> clients = new ConcurrentHashMap<>();
 
-  public GitHubProvider(GitHubRepos repos, RepoService localRepos, GitHubTrust trust, ForgeRuns runs, Jdbi jdbi, InstantSource clock) {
+  public GitHubProvider(GitHubRepos repos, RepoService localRepos, GitHubTrust trust, ForgeRuns runs, Jdbi jdbi, Audit audit,
+      InstantSource clock) {
     this.repos = repos;
     this.localRepos = localRepos;
     this.trust = trust;
     this.runs = runs;
     this.jdbi = jdbi;
+    this.audit = audit;
     this.clock = clock;
   }
 
@@ -151,29 +157,42 @@ public final class GitHubProvider {
     return Map.of("command", approve ? "approve" : "reject", "outcomes", outcomes);
   }
 
-  /** Membership changes: drop cached permissions so that the next event asks GitHub again. */
+  /** Membership changes: drop cached permissions so that the next event asks GitHub again; audited. */
   public Map<String, Object> membership(String event, JsonNode e) {
     String action = e.path("action").asString("");
-    switch (event) {
-      case "member" -> trust.cache().invalidateUser(Events.number(e.path("member"), "id"));
-      case "membership" -> trust.cache().invalidateUser(Events.number(e.path("member"), "id"));
+    Long member = switch (event) {
+      case "member", "membership" -> Events.number(e.path("member"), "id");
       case "organization" -> {
-        if (!action.equals("member_added") && !action.equals("member_removed")) return Map.of("ignored", "action " + action);
-        trust.cache().invalidateUser(Events.number(e.path("membership").path("user"), "id"));
+        if (!action.equals("member_added") && !action.equals("member_removed")) yield null;
+        yield Events.number(e.path("membership").path("user"), "id");
       }
-      default -> trust.cache().invalidateAll(); // team: its members' access to repositories changed
-    }
+      default -> -1L; // team: its members' access to repositories changed
+    };
+    if (member == null) return Map.of("ignored", "action " + action);
+    if (member < 0) trust.cache().invalidateAll(); else trust.cache().invalidateUser(member);
+    JsonNode sender = e.path("sender");
+    audit.record(sender.path("id").isIntegralNumber() ? "github:" + sender.path("id").asLong() : RunService.SERVER_ACTOR,
+        AuditAction.PERMISSIONS_INVALIDATED, null, member < 0 ? "everyone" : "github:" + member, Map.of("event", event, "action", action));
     LOG.atInfo().addKeyValue("event", event).addKeyValue("action", action).log("GitHub permissions invalidated");
-    return Map.of("invalidated", event);
+    return Map.of("invalidated", member < 0 ? "everyone" : "github:" + member);
   }
 
   private Map<String, Object> start(GitHubRepo g, ForgeChange change, TrustDecision d, Long pr, GitHubTrust.Resolution who) {
     var repo = localRepos.require(g.repo());
     List<Long> ids = runs.start(repo, change, d);
+    var evidence = new LinkedHashMap<String, Object>();
+    evidence.put("author", change.author().forge() + ":" + change.author().userId());
+    evidence.put("login", change.author().login());
+    evidence.put("tier", d.tier().wire());
+    evidence.put("resolved", who.why());
+    evidence.put("workflows", d.source().name().toLowerCase(java.util.Locale.ROOT));
+    evidence.put("hold", d.hold().map(HoldReason::wire).orElse("none"));
+    evidence.put("why", d.why());
     jdbi.useTransaction(h -> {
       for (long id : ids) {
         h.createUpdate("INSERT INTO github_runs (run_id, repo, sha, pr_number) VALUES (:id, :r, :s, :pr)")
             .bind("id", id).bind("r", g.repo()).bind("s", change.headSha()).bind("pr", pr).execute();
+        audit.record(h, RunService.SERVER_ACTOR, AuditAction.TRUST_RESOLVED, id, null, evidence);
       }
     });
     // No run (no workflow matched): no status, since nothing would ever complete it.
