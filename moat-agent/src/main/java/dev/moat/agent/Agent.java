@@ -97,7 +97,8 @@ public final class Agent implements AutoCloseable {
     boolean warned = false;
     while (!closed) {
       try {
-        PollResponse res = server.poll(new PollRequest(config.capacity(), List.copyOf(running.keySet()), config.image().orElse(null)), config.pollWait());
+        PollResponse res = server.poll(new PollRequest(config.capacity(), List.copyOf(running.keySet()),
+            config.image().orElse(null), tier.name()), config.pollWait());
         if (warned) LOG.info("server reachable again");
         backoff = 50;
         warned = false;

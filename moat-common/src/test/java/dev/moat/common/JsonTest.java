@@ -33,6 +33,19 @@ class JsonTest {
   }
 
   @Test
+  void aPollCarriesTheAgentsSandboxTierAndAnOlderAgentsPollHasTheTierItsImageImplies() {
+    var poll = new PollRequest(1, List.of(), "debian-bookworm", "microvm");
+
+    assertThat(Json.write(poll)).contains("\"tier\":\"microvm\"");
+    assertThat(Json.read(Json.write(poll), PollRequest.class)).isEqualTo(poll);
+    assertThat(Json.read("{\"capacity\":1,\"running\":[]}", PollRequest.class).tier()).isEqualTo("bwrap");
+    assertThat(Json.read("{\"capacity\":1,\"running\":[],\"image\":\"debian-bookworm\"}", PollRequest.class).tier())
+        .isEqualTo("oci");
+    assertThatThrownBy(() -> Json.read("{\"capacity\":1,\"running\":[],\"tier\":\"vm\"}", PollRequest.class))
+        .isInstanceOf(JacksonException.class).hasMessageContaining("unknown sandbox tier 'vm': use bwrap, oci or microvm");
+  }
+
+  @Test
   void unknownPropertiesAreRefused() {
     assertThatThrownBy(() -> Json.read("{\"capacity\":1,\"running\":[],\"admin\":true}", PollRequest.class))
         .isInstanceOf(JacksonException.class).hasMessageContaining("admin");

@@ -1,8 +1,11 @@
 package dev.moat.dist;
 
 import dev.moat.cli.Target;
+import dev.moat.engine.placement.PolicyException;
 import dev.moat.server.MoatServer;
 import dev.moat.server.ServerConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -23,10 +26,25 @@ final class ServerCommand implements Callable<Integer> {
   @Option(names = "--allow-self-approval", description = "Let the author of a held change approve it (off by default).")
   boolean allowSelfApproval;
 
+  @Option(names = "--policy", paramLabel = "FILE", description = "Placement policy (YAML): the weakest sandbox tier per "
+      + "trust tier, and the pools. Default: trusted on bwrap, known and unknown need oci, any pool at its agents' tier.")
+  Path policy;
+
   @Override
   public Integer call() throws Exception {
-    var config = ServerConfig.defaults(Target.dataDir(), port).withAddress(host, port).withHolds(holdTtl, allowSelfApproval);
-    var server = MoatServer.start(config);
+    var d = ServerConfig.defaults(Target.dataDir(), port).withAddress(host, port).withHolds(holdTtl, allowSelfApproval);
+    var config = policy == null ? d : d.withPolicy(policy);
+    if (policy != null && !Files.isReadable(policy)) {
+      System.err.println("moat server: cannot read the placement policy " + policy);
+      return 2;
+    }
+    MoatServer server;
+    try {
+      server = MoatServer.start(config);
+    } catch (PolicyException e) {
+      System.err.println("moat server: the placement policy " + policy + " is not valid:\n" + e.getMessage());
+      return 2;
+    }
     var stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();

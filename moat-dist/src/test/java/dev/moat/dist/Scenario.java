@@ -11,6 +11,11 @@ import dev.moat.agent.AgentConfig;
 import static org.awaitility.Awaitility.await;
 
 import dev.moat.agent.Agent;
+import dev.moat.engine.trust.Change;
+import dev.moat.engine.trust.TrustRules;
+import dev.moat.engine.trust.TrustTier;
+import dev.moat.server.run.RunRequest;
+import dev.moat.server.repo.GitReader;
 import dev.moat.testkit.GitFixture;
 import dev.moat.testkit.TestAgent;
 import dev.moat.testkit.TestServer;
@@ -48,10 +53,16 @@ final class Scenario implements AutoCloseable {
   }
 
   static Scenario create(Path dir) throws IOException {
+    return create(dir, null);
+  }
+
+  /** As {@link #create(Path)}, the server placing jobs by the policy {@code policyYaml} (null: the default). */
+  static Scenario create(Path dir, String policyYaml) throws IOException {
     TestAgent.assumeSandbox();
     // Workspaces live in here, so the sandbox uid must be able to traverse it (not list it).
     java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
-    var server = TestServer.start(dir.resolve("server"));
+    var server = policyYaml == null ? TestServer.start(dir.resolve("server"))
+        : TestServer.withPolicy(dir.resolve("server"), policyYaml);
     var git = GitFixture.create(dir.resolve("git"));
     server.addRepo("app", git.bare());
     return new Scenario(dir, server, git);
@@ -62,7 +73,17 @@ final class Scenario implements AutoCloseable {
   }
 
   Agent agent(int capacity) throws IOException {
-    Agent a = TestAgent.inProcess(server, dir.resolve("agent-" + agents.size()), workRoot(agents.size()), capacity);
+    return agent(capacity, "default", List.of("linux"));
+  }
+
+  /** A bwrap agent in this JVM registered to {@code pool}, serving {@code labels}. */
+  Agent agent(String pool, List<String> labels) throws IOException {
+    return agent(1, pool, labels);
+  }
+
+  private Agent agent(int capacity, String pool, List<String> labels) throws IOException {
+    Agent a = TestAgent.inProcess(server, dir.resolve("agent-" + agents.size()), workRoot(agents.size()), capacity,
+        pool, labels);
     agents.add(a);
     return a;
   }
@@ -77,9 +98,18 @@ final class Scenario implements AutoCloseable {
 
   /** As {@link #agent(PoolSettings)}, the pool's job networks from {@code egress} (null: Moat's default one). */
   Agent agent(PoolSettings pool, Egress egress) throws IOException {
+    return agent("default", pool, egress);
+  }
+
+  /** As {@link #agent(PoolSettings)}, registered to the server's pool {@code poolName}. */
+  Agent agent(String poolName, PoolSettings pool) throws IOException {
+    return agent(poolName, pool, null);
+  }
+
+  private Agent agent(String poolName, PoolSettings pool, Egress egress) throws IOException {
     Path scratch = scratchRoot(agents.size());
     var config = new AgentConfig(URI.create(server.url()), dir.resolve("agent-" + agents.size()), workRoot(agents.size()),
-        "pool-agent", List.of("linux"), 1, Optional.of(server.registrationToken("default")), Duration.ofSeconds(1),
+        "pool-agent", List.of("linux"), 1, Optional.of(server.registrationToken(poolName)), Duration.ofSeconds(1),
         pool.image(), pool.diskBytes());
     Path images = Path.of("/var/tmp/moat-test-images");
     Agent a = Agent.start(config, egress == null ? PoolTier.create(pool, images, scratch)
@@ -108,6 +138,21 @@ final class Scenario implements AutoCloseable {
     Matcher m = RUNS.matcher(out);
     if (!m.find()) throw new AssertionError("the push started no run: " + out);
     return java.util.Arrays.stream(m.group(1).split(",\\s*")).map(Long::parseLong).toList();
+  }
+
+  /**
+   * Commits the workflow and pushes it to {@code main} (its triggers must not match pushes there, so
+   * that the hook starts nothing), then starts the runs of a pull request from a fork onto {@code
+   * main} by a contributor of {@code trust}, as the forge event paths do: decided by {@link
+   * TrustRules}, through the server's trust-aware run start. Returns the run ids.
+   */
+  List<Long> pullRequestBy(TrustTier trust, String workflowYaml) throws IOException {
+    String sha = git.workflow(workflowYaml).commit("change from a " + trust.wire() + " contributor");
+    git.push();
+    var decision = TrustRules.decide(new Change(Change.Kind.PULL_REQUEST, trust, true, false, null));
+    var request = RunRequest.pullRequest("refs/pull/1/head", sha, "refs/heads/main", sha,
+        new RunRequest.Author("github", 4242, "contributor"));
+    return server.runStarter().start("app", request, decision, at -> new GitReader().workflows(git.bare(), at));
   }
 
   long pushOne(String workflowYaml) throws IOException {

@@ -78,7 +78,7 @@ final class JobSchema {
         .flatMap(e -> YamlValues.nonBlank(e.value(), path + ".name", problems))
         .orElse(id);
     List<String> runsOn = job.get("runs-on")
-        .map(e -> labels(e.value(), path + ".runs-on", problems))
+        .map(e -> YamlValues.labels(e.value(), path + ".runs-on", problems))
         .orElse(List.of());
     List<YamlValues.Item> needs = job.get("needs")
         .flatMap(e -> YamlValues.strings(e.value(), path + ".needs", problems))
@@ -95,17 +95,6 @@ final class JobSchema {
     return new Draft(id, name, runsOn, needs, env, timeout, steps, image);
   }
 
-  private static List<String> labels(Node node, String path, ProblemList problems) {
-    List<String> labels = new ArrayList<>();
-    for (YamlValues.Item item : YamlValues.strings(node, path, problems).orElse(List.of())) {
-      if (item.value().isBlank()) {
-        problems.add(item.node(), "'" + path + "': a label must not be blank");
-      } else {
-        labels.add(item.value());
-      }
-    }
-    return labels;
-  }
 
   private static Optional<String> image(Node node, String path, ProblemList problems) {
     Optional<String> name = YamlValues.string(node, path, problems);

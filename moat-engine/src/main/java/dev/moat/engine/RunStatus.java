@@ -8,7 +8,8 @@ import dev.moat.engine.trust.HoldState;
  * The status of a run, derived from its jobs and its hold ({@link #of}); {@link #ERROR} means the
  * workflow could not be used (configuration error) and no job exists. {@link #HELD} waits for a
  * person (invariant I5): its jobs exist but none is queued. {@link #REJECTED} and {@link #EXPIRED}
- * are held runs that were refused or not decided in time; their jobs are cancelled.
+ * are held runs that were refused or not decided in time; their jobs are cancelled. {@link
+ * #UNSCHEDULABLE}: every job has ended and some could not be placed on any pool (and none failed).
  */
 public enum RunStatus {
   HELD,
@@ -19,12 +20,14 @@ public enum RunStatus {
   SUCCEEDED,
   FAILED,
   CANCELLED,
-  ERROR;
+  ERROR,
+  UNSCHEDULABLE;
 
   /**
-   * Derives a run's status: QUEUED while no job has been dispatched and none finished, RUNNING while
-   * any job is not terminal, otherwise FAILED if any job failed, timed out or was lost, CANCELLED if
-   * any was cancelled, else SUCCEEDED (skipped jobs alone don't fail a run).
+   * Derives a run's status: once every job is terminal, FAILED if any job failed, timed out or was
+   * lost, UNSCHEDULABLE if any could not be placed, CANCELLED if any was cancelled, else SUCCEEDED
+   * (skipped jobs alone don't fail a run). Before that, QUEUED while no job has been dispatched and
+   * none finished (an unschedulable job doesn't count: nothing ran), else RUNNING.
    */
   public static RunStatus of(Collection<JobState> jobs) {
     return of(jobs, HoldState.NONE);
@@ -45,6 +48,7 @@ public enum RunStatus {
     boolean started = false; // some job was dispatched or has finished
     boolean failed = false;
     boolean cancelled = false;
+    boolean unschedulable = false;
     for (JobState job : jobs) {
       allTerminal &= job.terminal();
       switch (job) {
@@ -52,11 +56,13 @@ public enum RunStatus {
         case DISPATCHED, RUNNING, SUCCEEDED, SKIPPED -> started = true;
         case FAILED, TIMED_OUT, LOST -> started = failed = true;
         case CANCELLED -> started = cancelled = true;
+        case UNSCHEDULABLE -> unschedulable = true;
       }
     }
-    if (jobs.isEmpty() || !started) return QUEUED;
-    if (!allTerminal) return RUNNING;
+    if (jobs.isEmpty()) return QUEUED;
+    if (!allTerminal) return started ? RUNNING : QUEUED;
     if (failed) return FAILED;
+    if (unschedulable) return UNSCHEDULABLE;
     return cancelled ? CANCELLED : SUCCEEDED;
   }
 

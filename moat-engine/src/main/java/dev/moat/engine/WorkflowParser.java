@@ -29,7 +29,7 @@ public final class WorkflowParser {
   }
 
   /** The UTF-8 length of {@code text}, counted without encoding it (a huge file costs no copy). */
-  static long utf8Length(CharSequence text) {
+  public static long utf8Length(CharSequence text) {
     long bytes = 0;
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);

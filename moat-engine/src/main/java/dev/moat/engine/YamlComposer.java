@@ -14,7 +14,7 @@ import org.snakeyaml.engine.v2.scanner.StreamReader;
 import org.snakeyaml.engine.v2.schema.JsonSchema;
 
 /**
- * Turns workflow text into a snakeyaml node tree with positions, under hard limits, and turns every
+ * Turns workflow (and placement policy) text into a snakeyaml node tree with positions, under hard limits, and turns every
  * snakeyaml failure into a {@link WorkflowException} with {@code file:line:col}.
  *
  * <p>This is what the low-level {@code Compose} API does (a node tree, no object construction),
@@ -22,7 +22,7 @@ import org.snakeyaml.engine.v2.schema.JsonSchema;
  * Composing does not check duplicate keys (only snakeyaml's constructor does), so {@link
  * YamlMapping} checks them. Stateless.
  */
-final class YamlComposer {
+public final class YamlComposer {
   /** More aliases to lists or mappings than this is treated as an alias bomb. */
   static final int MAX_ALIASES = 50;
   /** A workflow needs about six levels; the rest is headroom for anchors and flow style. */
@@ -35,7 +35,7 @@ final class YamlComposer {
    *
    * @throws WorkflowException on any YAML error, with its position
    */
-  static Optional<Node> compose(String file, String text) {
+  public static Optional<Node> compose(String file, String text) {
     LoadSettings settings = LoadSettings.builder()
         .setLabel(file)
         .setAllowDuplicateKeys(false)

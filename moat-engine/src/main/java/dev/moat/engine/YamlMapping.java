@@ -16,9 +16,9 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  * refused. Each violation is reported and the offending entry dropped, so reading can go on and
  * find further problems. Entries keep file order. Immutable after construction.
  */
-final class YamlMapping {
+public final class YamlMapping {
   /** One entry; {@code keyNode} gives the key's position for errors about it. */
-  record Entry(String key, Node keyNode, Node value) {}
+  public record Entry(String key, Node keyNode, Node value) {}
 
   static final String MERGE_REFUSED =
       "merge keys ('<<') are not supported; write the keys out, or put an anchor on the whole value";
@@ -32,7 +32,7 @@ final class YamlMapping {
   }
 
   /** Reads {@code node}, reporting non-string, duplicate and merge keys to {@code problems}. */
-  static YamlMapping of(MappingNode node, ProblemList problems) {
+  public static YamlMapping of(MappingNode node, ProblemList problems) {
     Map<String, Entry> entries = new LinkedHashMap<>();
     for (NodeTuple tuple : node.getValue()) {
       Node keyNode = tuple.getKeyNode();
@@ -63,19 +63,19 @@ final class YamlMapping {
     return Tag.MERGE.equals(key.getTag()) || (key.isPlain() && "<<".equals(key.getValue()));
   }
 
-  MappingNode node() {
+  public MappingNode node() {
     return node;
   }
 
-  Optional<Entry> get(String key) {
+  public Optional<Entry> get(String key) {
     return Optional.ofNullable(entries.get(key));
   }
 
-  Collection<Entry> entries() {
+  public Collection<Entry> entries() {
     return entries.values();
   }
 
-  boolean isEmpty() {
+  public boolean isEmpty() {
     return entries.isEmpty();
   }
 
@@ -84,7 +84,7 @@ final class YamlMapping {
    *
    * @param path where this mapping is, e.g. {@code jobs.build}; empty for the top level
    */
-  void allowOnly(List<String> allowed, String path, ProblemList problems) {
+  public void allowOnly(List<String> allowed, String path, ProblemList problems) {
     for (Entry entry : entries.values()) {
       if (!allowed.contains(entry.key())) {
         String where = path.isEmpty() ? "" : " in '" + path + "'";
@@ -95,7 +95,7 @@ final class YamlMapping {
   }
 
   /** The value of a key that must be present; reports its absence at the mapping's start. */
-  Optional<Entry> required(String key, String path, ProblemList problems) {
+  public Optional<Entry> required(String key, String path, ProblemList problems) {
     Optional<Entry> entry = get(key);
     if (entry.isEmpty()) {
       String where = path.isEmpty() ? "" : " in '" + path + "'";

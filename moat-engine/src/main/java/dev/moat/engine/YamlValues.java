@@ -17,17 +17,17 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  * <p>Strings are taken as written: {@code 1.10} stays {@code "1.10"} because we never construct
  * YAML floats, which is what people mean in a CI file. Stateless.
  */
-final class YamlValues {
+public final class YamlValues {
   /** Scalars that read as text. Anything else (null, custom tags, binary) is refused. */
   private static final Set<Tag> TEXT_TAGS = Set.of(Tag.STR, Tag.INT, Tag.FLOAT, Tag.BOOL);
 
   /** A string with the node it came from, for positions in later checks. */
-  record Item(String value, Node node) {}
+  public record Item(String value, Node node) {}
 
   private YamlValues() {}
 
   /** A phrase for what a node is, for "found ..." in messages. */
-  static String describe(Node node) {
+  public static String describe(Node node) {
     return switch (node) {
       case MappingNode m -> "a mapping";
       case SequenceNode s -> "a list";
@@ -45,35 +45,35 @@ final class YamlValues {
     return value.startsWith(Tag.PREFIX) ? "!!" + value.substring(Tag.PREFIX.length()) : value;
   }
 
-  static boolean isNull(Node node) {
+  public static boolean isNull(Node node) {
     return node instanceof ScalarNode s && Tag.NULL.equals(s.getTag());
   }
 
   /** Whether the node is a scalar that reads as text (string, number or boolean). */
-  static boolean isText(Node node) {
+  public static boolean isText(Node node) {
     return node instanceof ScalarNode s && TEXT_TAGS.contains(s.getTag());
   }
 
-  static Optional<YamlMapping> mapping(Node node, String path, ProblemList problems) {
+  public static Optional<YamlMapping> mapping(Node node, String path, ProblemList problems) {
     if (node instanceof MappingNode m) return Optional.of(YamlMapping.of(m, problems));
     problems.add(node, expected(path, "a mapping", node));
     return Optional.empty();
   }
 
-  static Optional<List<Node>> list(Node node, String path, ProblemList problems) {
+  public static Optional<List<Node>> list(Node node, String path, ProblemList problems) {
     if (node instanceof SequenceNode s) return Optional.of(s.getValue());
     problems.add(node, expected(path, "a list", node));
     return Optional.empty();
   }
 
-  static Optional<String> string(Node node, String path, ProblemList problems) {
+  public static Optional<String> string(Node node, String path, ProblemList problems) {
     if (isText(node)) return Optional.of(((ScalarNode) node).getValue());
     problems.add(node, expected(path, "a string", node));
     return Optional.empty();
   }
 
   /** A string that isn't blank. */
-  static Optional<String> nonBlank(Node node, String path, ProblemList problems) {
+  public static Optional<String> nonBlank(Node node, String path, ProblemList problems) {
     Optional<String> text = string(node, path, problems);
     if (text.isPresent() && text.get().isBlank()) {
       problems.add(node, "'" + path + "' must not be blank");
@@ -86,7 +86,7 @@ final class YamlValues {
    * A single string or a list of strings, as a list. Bad entries are reported and left out; the
    * list is empty (not absent) when only some entries were bad.
    */
-  static Optional<List<Item>> strings(Node node, String path, ProblemList problems) {
+  public static Optional<List<Item>> strings(Node node, String path, ProblemList problems) {
     if (isText(node)) return Optional.of(List.of(new Item(((ScalarNode) node).getValue(), node)));
     if (!(node instanceof SequenceNode sequence)) {
       problems.add(node, expected(path, "a string or a list of strings", node));
@@ -105,7 +105,19 @@ final class YamlValues {
     return Optional.of(items);
   }
 
-  static String expected(String path, String what, Node found) {
+  /** A label or a list of labels; blank ones are reported and left out. */
+  public static List<String> labels(Node node, String path, ProblemList problems) {
+    List<String> labels = new ArrayList<>();
+    for (YamlValues.Item item : YamlValues.strings(node, path, problems).orElse(List.of())) {
+      if (item.value().isBlank()) {
+        problems.add(item.node(), "'" + path + "': a label must not be blank");
+      } else {
+        labels.add(item.value());
+      }
+    }
+    return labels;
+  }
+  public static String expected(String path, String what, Node found) {
     return "'" + path + "': expected " + what + ", found " + describe(found);
   }
 }

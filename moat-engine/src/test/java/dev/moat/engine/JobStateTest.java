@@ -10,6 +10,7 @@ import static dev.moat.engine.JobState.RUNNING;
 import static dev.moat.engine.JobState.SKIPPED;
 import static dev.moat.engine.JobState.SUCCEEDED;
 import static dev.moat.engine.JobState.TIMED_OUT;
+import static dev.moat.engine.JobState.UNSCHEDULABLE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -21,17 +22,18 @@ import org.junit.jupiter.api.Test;
 
 class JobStateTest {
   /** The diagram in JobState's Javadoc, as a table: every allowed move and nothing else. */
-  private static final Map<JobState, Set<JobState>> ALLOWED = Map.of(
-      PENDING, EnumSet.of(QUEUED, SKIPPED, CANCELLED),
-      QUEUED, EnumSet.of(DISPATCHED, CANCELLED),
-      DISPATCHED, EnumSet.of(RUNNING, QUEUED, LOST, CANCELLED),
-      RUNNING, EnumSet.of(SUCCEEDED, FAILED, TIMED_OUT, LOST, CANCELLED),
-      SUCCEEDED, EnumSet.noneOf(JobState.class),
-      FAILED, EnumSet.noneOf(JobState.class),
-      CANCELLED, EnumSet.noneOf(JobState.class),
-      TIMED_OUT, EnumSet.noneOf(JobState.class),
-      LOST, EnumSet.noneOf(JobState.class),
-      SKIPPED, EnumSet.noneOf(JobState.class));
+  private static final Map<JobState, Set<JobState>> ALLOWED = Map.ofEntries(
+      Map.entry(PENDING, EnumSet.of(QUEUED, SKIPPED, CANCELLED, UNSCHEDULABLE)),
+      Map.entry(QUEUED, EnumSet.of(DISPATCHED, CANCELLED)),
+      Map.entry(DISPATCHED, EnumSet.of(RUNNING, QUEUED, LOST, CANCELLED)),
+      Map.entry(RUNNING, EnumSet.of(SUCCEEDED, FAILED, TIMED_OUT, LOST, CANCELLED)),
+      Map.entry(SUCCEEDED, EnumSet.noneOf(JobState.class)),
+      Map.entry(FAILED, EnumSet.noneOf(JobState.class)),
+      Map.entry(CANCELLED, EnumSet.noneOf(JobState.class)),
+      Map.entry(TIMED_OUT, EnumSet.noneOf(JobState.class)),
+      Map.entry(LOST, EnumSet.noneOf(JobState.class)),
+      Map.entry(SKIPPED, EnumSet.noneOf(JobState.class)),
+      Map.entry(UNSCHEDULABLE, EnumSet.noneOf(JobState.class)));
 
   @Test
   void allowsExactlyTheMovesOfTheDiagram() {
@@ -48,7 +50,7 @@ class JobStateTest {
   @Test
   void terminalStatesAreExactlyThoseWithNoWayOut() {
     assertThat(EnumSet.allOf(JobState.class).stream().filter(JobState::terminal))
-        .containsExactlyInAnyOrder(SUCCEEDED, FAILED, CANCELLED, TIMED_OUT, LOST, SKIPPED);
+        .containsExactlyInAnyOrder(SUCCEEDED, FAILED, CANCELLED, TIMED_OUT, LOST, SKIPPED, UNSCHEDULABLE);
     for (JobState state : JobState.values()) {
       assertThat(state.terminal()).as("%s", state).isEqualTo(ALLOWED.get(state).isEmpty());
     }

@@ -29,6 +29,13 @@ class RunStatusTest {
       CANCELLED,FAILED           | FAILED
       CANCELLED,SUCCEEDED        | CANCELLED
       CANCELLED,SKIPPED          | CANCELLED
+      UNSCHEDULABLE              | UNSCHEDULABLE
+      UNSCHEDULABLE,SKIPPED      | UNSCHEDULABLE
+      UNSCHEDULABLE,SUCCEEDED    | UNSCHEDULABLE
+      UNSCHEDULABLE,CANCELLED    | UNSCHEDULABLE
+      UNSCHEDULABLE,FAILED       | FAILED
+      UNSCHEDULABLE,QUEUED       | QUEUED
+      UNSCHEDULABLE,RUNNING      | RUNNING
       """)
   void derivesTheRunStatusFromItsJobs(String jobs, RunStatus expected) {
     List<JobState> states = jobs.isEmpty()

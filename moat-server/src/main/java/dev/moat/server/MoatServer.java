@@ -1,6 +1,7 @@
 package dev.moat.server;
 
 import dev.moat.common.Json;
+import dev.moat.engine.placement.PlacementPolicy;
 import dev.moat.server.agent.AgentRoutes;
 import dev.moat.server.agent.AgentService;
 import dev.moat.server.audit.Audit;
@@ -63,9 +64,12 @@ public final class MoatServer implements AutoCloseable {
   private final String url;
 
   private final Wakeup dispatch;
+  private final RunStarter starter;
 
-  private MoatServer(Database db, Javalin app, ScheduledExecutorService reaper, String url, Wakeup dispatch) {
+  private MoatServer(Database db, Javalin app, ScheduledExecutorService reaper, String url, Wakeup dispatch,
+      RunStarter starter) {
     this.dispatch = dispatch;
+    this.starter = starter;
     this.db = db;
     this.app = app;
     this.reaper = reaper;
@@ -77,6 +81,8 @@ public final class MoatServer implements AutoCloseable {
   }
 
   public static MoatServer start(ServerConfig config, InstantSource clock) throws IOException {
+    // Before anything else: a bad policy file stops the start and touches nothing.
+    PlacementPolicy policy = PolicyFile.load(config.policyFile());
     Path dataDir = privateDir(config.dataDir());
     Database db = Database.openSqlite(dataDir.resolve("moat.db"));
     try {
@@ -85,14 +91,14 @@ public final class MoatServer implements AutoCloseable {
       var audit = new Audit(db.jdbi(), clock);
       var users = new Users(db.jdbi(), clock, tokens, audit);
       var git = new GitReader();
-      var runs = new RunService(db.jdbi(), clock, dispatch, config.ackTimeout(), config.leaseTtl(), audit, config.holdTtl());
+      var runs = new RunService(db.jdbi(), clock, dispatch, config.ackTimeout(), config.leaseTtl(), audit, config.holdTtl(), policy);
       var held = new HeldRuns(runs);
       var approvals = new Approvals(held, runs, users, audit, config.allowSelfApproval());
       var signers = new AllowedSigners(db.jdbi(), clock, audit);
       var logs = new LogService(db.jdbi());
       var repos = new RepoService(db.jdbi(), clock, config.hookCommand());
       var starter = new RunStarter(git, runs);
-      var agents = new AgentService(db.jdbi(), clock);
+      var agents = new AgentService(db.jdbi(), clock, policy);
       var url = new AtomicReference<String>();
       var github = new GitHubProvider(new GitHubRepos(db.jdbi(), clock, dataDir.resolve("github")), repos,
           new GitHubTrust(new PermissionCache(clock, PermissionCache.DEFAULT_TTL)), new MoatForgeRuns(starter, approvals), db.jdbi(), audit,
@@ -105,7 +111,10 @@ public final class MoatServer implements AutoCloseable {
         cfg.http.maxRequestSize = 16L << 20;
         Problems.install(cfg.routes);
         cfg.routes.get("/healthz", ctx -> Http.json(ctx, 200, Map.of("status", "ok")));
-        cfg.routes.get("/readyz", ctx -> Http.json(ctx, db.ready() ? 200 : 503, Map.of("database", db.ready() ? "ok" : "down")));
+        // Only a valid policy gets this far, so "policy" names the one in force.
+        String policyName = config.policyFile().map(Path::toString).orElse("default");
+        cfg.routes.get("/readyz", ctx -> Http.json(ctx, db.ready() ? 200 : 503,
+            Map.of("database", db.ready() ? "ok" : "down", "policy", policyName)));
         new RepoRoutes(tokens, repos, signers, url::get).register(cfg.routes);
         new RunRoutes(tokens, runs, starter, repos, logs, approvals).register(cfg.routes);
         new UserRoutes(tokens, users).register(cfg.routes);
@@ -123,7 +132,7 @@ public final class MoatServer implements AutoCloseable {
       reaper.scheduleWithFixedDelay(() -> report(statuses), every, every, TimeUnit.MILLISECONDS);
       writeCredentials(dataDir, url.get(), tokens.bootstrapAdmin());
       LOG.atInfo().addKeyValue("url", url.get()).addKeyValue("data_dir", dataDir.toString()).log("server started");
-      return new MoatServer(db, app, reaper, url.get(), dispatch);
+      return new MoatServer(db, app, reaper, url.get(), dispatch, starter);
     } catch (IOException | RuntimeException e) {
       db.close();
       throw e;
@@ -180,6 +189,14 @@ public final class MoatServer implements AutoCloseable {
 
   public int port() {
     return app.port();
+  }
+
+  /**
+   * The trust-aware run start, for callers in this JVM that start runs on behalf of an event source
+   * (and tests that start a change's runs with a given trust decision).
+   */
+  public RunStarter runStarter() {
+    return starter;
   }
 
   @Override

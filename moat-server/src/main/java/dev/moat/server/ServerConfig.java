@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How to run an orchestrator.
@@ -18,6 +19,8 @@ import java.util.Objects;
  * @param hookCommand argv prefix that runs the Moat CLI from a git hook
  * @param holdTtl how long a held run waits for a decision before it expires (default 72 h)
  * @param allowSelfApproval whether the author of a held change may approve it (default false)
+ * @param policyFile the placement policy (YAML, {@code dev.moat.engine.placement.PolicyParser}),
+ *     read and validated at start; empty: the default policy ({@code PlacementPolicy.DEFAULT})
  */
 public record ServerConfig(
     Path dataDir,
@@ -29,7 +32,8 @@ public record ServerConfig(
     Duration reapInterval,
     List<String> hookCommand,
     Duration holdTtl,
-    boolean allowSelfApproval) {
+    boolean allowSelfApproval,
+    Optional<Path> policyFile) {
   public ServerConfig {
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(host, "host");
@@ -38,6 +42,14 @@ public record ServerConfig(
     hookCommand = List.copyOf(hookCommand);
     if (hookCommand.isEmpty()) throw new IllegalArgumentException("hookCommand is empty");
     if (holdTtl == null || holdTtl.isNegative() || holdTtl.isZero()) throw new IllegalArgumentException("holdTtl must be positive");
+    Objects.requireNonNull(policyFile, "policyFile");
+  }
+
+  /** With the default placement policy. */
+  public ServerConfig(Path dataDir, String host, int port, Duration ackTimeout, Duration leaseTtl, Duration pollWait,
+      Duration reapInterval, List<String> hookCommand, Duration holdTtl, boolean allowSelfApproval) {
+    this(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, holdTtl, allowSelfApproval,
+        Optional.empty());
   }
 
   /** A hold waits this long for a decision unless configured otherwise. */
@@ -50,15 +62,24 @@ public record ServerConfig(
   }
 
   public ServerConfig withTimings(Duration ackTimeout, Duration leaseTtl, Duration pollWait, Duration reapInterval) {
-    return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, holdTtl, allowSelfApproval);
+    return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, holdTtl, allowSelfApproval,
+        policyFile);
   }
 
   public ServerConfig withAddress(String host, int port) {
-    return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, holdTtl, allowSelfApproval);
+    return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, holdTtl, allowSelfApproval,
+        policyFile);
+  }
+
+  /** With the placement policy in {@code file}. */
+  public ServerConfig withPolicy(Path file) {
+    return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, holdTtl,
+        allowSelfApproval, Optional.of(file));
   }
 
   public ServerConfig withHolds(Duration holdTtl, boolean allowSelfApproval) {
-    return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, holdTtl, allowSelfApproval);
+    return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, holdTtl, allowSelfApproval,
+        policyFile);
   }
 
   /**

@@ -42,8 +42,13 @@ public final class FakeAgent {
   }
 
   public static FakeAgent registered(TestServer server, List<String> labels) throws IOException {
+    return registered(server, "default", labels);
+  }
+
+  /** An agent registered to {@code pool} with a fresh registration token. */
+  public static FakeAgent registered(TestServer server, String pool, List<String> labels) throws IOException {
     var agent = new FakeAgent(server.url());
-    agent.credential = register(server.url(), server.registrationToken("default"), labels).as(RegisterResponse.class).credential();
+    agent.credential = register(server.url(), server.registrationToken(pool), labels).as(RegisterResponse.class).credential();
     return agent;
   }
 

@@ -31,8 +31,14 @@ public final class TestAgent {
    * (whose parent the sandbox uid must be able to traverse).
    */
   public static Agent inProcess(TestServer server, Path dataDir, Path workRoot, int capacity) throws IOException {
+    return inProcess(server, dataDir, workRoot, capacity, "default", List.of("linux"));
+  }
+
+  /** As {@link #inProcess(TestServer, Path, Path, int)}, registered to {@code pool} with {@code labels}. */
+  public static Agent inProcess(TestServer server, Path dataDir, Path workRoot, int capacity, String pool,
+      List<String> labels) throws IOException {
     var config = new AgentConfig(URI.create(server.url()), dataDir, workRoot, "test-agent",
-        List.of("linux"), capacity, Optional.of(server.registrationToken("default")), Duration.ofSeconds(1));
+        labels, capacity, Optional.of(server.registrationToken(pool)), Duration.ofSeconds(1));
     return Agent.start(config, new BwrapTier(BwrapSettings.defaults()));
   }
 

@@ -29,9 +29,20 @@ public final class TestServer implements AutoCloseable {
   }
 
   public static TestServer start(Path dataDir) throws IOException {
+    return start(dataDir, ServerConfig.defaults(dataDir, 0));
+  }
+
+  /** With the placement policy {@code policyYaml}, written next to the data directory. */
+  public static TestServer withPolicy(Path dataDir, String policyYaml) throws IOException {
+    Path file = dataDir.resolveSibling(dataDir.getFileName() + "-policy.yml");
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, policyYaml);
+    return start(dataDir, ServerConfig.defaults(dataDir, 0).withPolicy(file));
+  }
+
+  private static TestServer start(Path dataDir, ServerConfig config) throws IOException {
     var s = new TestServer(dataDir);
-    s.config = ServerConfig.defaults(dataDir, 0)
-        .withTimings(Duration.ofSeconds(2), LEASE, Duration.ofSeconds(1), Duration.ofMillis(100));
+    s.config = config.withTimings(Duration.ofSeconds(2), LEASE, Duration.ofSeconds(1), Duration.ofMillis(100));
     s.boot();
     return s;
   }
@@ -61,6 +72,11 @@ public final class TestServer implements AutoCloseable {
 
   public Path dataDir() {
     return dataDir;
+  }
+
+  /** The server's trust-aware run start, to start a change's runs with a given trust decision. */
+  public dev.moat.server.run.RunStarter runStarter() {
+    return server.runStarter();
   }
 
   public ApiClient api() {

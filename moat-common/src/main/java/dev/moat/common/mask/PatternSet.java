@@ -9,7 +9,10 @@ import java.util.List;
  * An Aho–Corasick automaton over bytes: finds every occurrence of any of its patterns in one pass,
  * in time linear in the input whatever the number of patterns. States are numbered; each keeps its
  * children sparse (sorted bytes), its failure link, and the length of the longest pattern that ends
- * there (directly or through failure links). Immutable after construction; thread-safe.
+ * there (directly or through failure links). The states of depth 0 and 1, where a log that holds
+ * no secret spends nearly all its time, also get a dense 256-entry transition row, so that the
+ * common step is one array load instead of a search and failure-link walk. Immutable after
+ * construction; thread-safe.
  */
 final class PatternSet {
   private static final byte[] NO_BYTES = new byte[0];
@@ -22,6 +25,8 @@ final class PatternSet {
   private int[] longestMatch = new int[16];
   private int states;
   private final int maxLength;
+  /** Per state, its dense transition row, or null (deeper states). */
+  private int[][] dense;
 
   PatternSet(List<byte[]> patterns) {
     newState(0);
@@ -42,6 +47,13 @@ final class PatternSet {
     }
     maxLength = max;
     link();
+    dense = new int[states][];
+    for (int st = 0; st < states; st++) {
+      if (depth[st] > 1) continue;
+      int[] row = new int[256];
+      for (int b = 0; b < 256; b++) row[b] = slowStep(st, (byte) b);
+      dense[st] = row;
+    }
   }
 
   /** The longest pattern's length; 0 without patterns. */
@@ -56,6 +68,12 @@ final class PatternSet {
 
   /** The state after reading {@code b} in state {@code s}. */
   int step(int s, byte b) {
+    int[] row = dense[s];
+    if (row != null) return row[b & 0xff];
+    return slowStep(s, b);
+  }
+
+  private int slowStep(int s, byte b) {
     while (true) {
       int next = child(s, b);
       if (next >= 0) return next;

@@ -5,11 +5,18 @@ import static dev.moat.dist.github.GitHubWorld.READER;
 import static dev.moat.dist.github.GitHubWorld.STRANGER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.moat.agent.Agent;
 import dev.moat.common.Json;
 import dev.moat.testkit.FakeGitHub;
-import dev.moat.testkit.TestAgent;
+import dev.moat.agent.AgentConfig;
+import dev.moat.agent.PoolSettings;
+import dev.moat.agent.PoolTier;
+import dev.moat.sandbox.cgroup.Limits;
+import java.net.URI;
+import java.util.List;
+import java.util.Optional;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -21,8 +28,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Issue 4 must-show 1 and 3 end to end: a real server, the fake GitHub, GitHub's real payloads
- * signed with the webhook secret, the real CLI, and (for what a run executes) a real agent and
- * sandbox. The fork's pull request edits the workflow, so the base's and the head's definitions
+ * signed with the webhook secret, the real CLI, and (for what a run executes) a real oci agent, which
+ * the default placement policy requires for an unknown contributor. The fork's pull request edits the workflow, so the base's and the head's definitions
  * differ and the log shows which ran.
  */
 class GitHubApprovalTest {
@@ -30,7 +37,6 @@ class GitHubApprovalTest {
 
   @Test
   void forkPullRequestIsHeldAViewerCannotApproveItAndAMaintainersApprovalRunsTheBaseWorkflows() throws Exception {
-    TestAgent.assumeSandbox();
     try (var w = GitHubWorld.create(dir.resolve("world"))) {
       String viewer = w.moatUser("vic", "viewer", READER);
       String maintainer = w.moatUser("mia", "maintainer", MAINTAINER);
@@ -56,13 +62,16 @@ class GitHubApprovalTest {
       assertThat(api.statusCode()).as(api.body()).isEqualTo(403);
       assertThat(w.server.run(run).path("status").asString()).isEqualTo("held");
 
-      Agent agent = agent(w);
+      Agent agent = ociAgent(w);
       try {
         var approved = w.cli(maintainer, "approve", Long.toString(run));
         assertThat(approved.exit()).as(approved.err()).isZero();
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
             .until(() -> w.server.run(run).path("status").asString().equals("succeeded"));
-        long job = w.server.run(run).path("jobs").get(0).path("id").asLong();
+        JsonNode ran = w.server.run(run).path("jobs").get(0);
+        assertThat(ran.path("sandbox").asString()).as("placement: unknown contributors get oci").isEqualTo("oci");
+        assertThat(ran.path("agent").asString()).isEqualTo(agent.id());
+        long job = ran.path("id").asLong();
         String log = w.server.log(job);
         assertThat(log).contains("defined by the BASE branch").doesNotContain("defined by the HEAD commit");
         // The job built the fork's head: its source is in the workspace.
@@ -132,12 +141,24 @@ class GitHubApprovalTest {
     }
   }
 
-  private static Agent agent(GitHubWorld w) throws Exception {
-    // Workspaces live under dir, so the sandbox uid must be able to traverse it.
-    Files.setPosixFilePermissions(w.server.dataDir().getParent(), PosixFilePermissions.fromString("rwx--x--x"));
+  /**
+   * An oci agent in this JVM (the default placement policy gives unknown contributors oci, never
+   * bwrap), with images from the shared test store that the sandbox module's tests build.
+   */
+  private static Agent ociAgent(GitHubWorld w) throws Exception {
+    assumeTrue("root".equals(System.getProperty("user.name")), "needs root for runc and cgroups");
+    assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runc")), "runc is not installed");
+    Path images = Path.of("/var/tmp/moat-test-images");
+    assumeTrue(Files.exists(images.resolve("index.json")), "no test image store (built by moat-sandbox's tests)");
+    // Workspaces live under the test's directory, so the sandbox uid must be able to traverse it.
     Path root = w.server.dataDir().getParent();
-    Files.setPosixFilePermissions(root.getParent(), PosixFilePermissions.fromString("rwx--x--x"));
-    return TestAgent.inProcess(w.server, root.resolve("agent"), root.resolve("work"), 1);
+    for (Path p : new Path[] {root.getParent(), root}) Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx--x--x"));
+    Path scratch = Files.createDirectories(root.resolve("scratch"));
+    Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwx--x--x"));
+    var pool = new PoolSettings(PoolSettings.Tier.OCI, Optional.of("debian-bookworm"), new Limits(256L << 20, 128, 1000), Optional.empty());
+    var config = new AgentConfig(URI.create(w.server.url()), root.resolve("agent"), root.resolve("work"), "gh-oci-agent",
+        List.of("linux"), 1, Optional.of(w.server.registrationToken("default")), Duration.ofSeconds(1), pool.image(), pool.diskBytes());
+    return Agent.start(config, PoolTier.create(pool, images, scratch));
   }
 
   private static java.util.List<String> actions(JsonNode audit) {

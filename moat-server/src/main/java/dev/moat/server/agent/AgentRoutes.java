@@ -6,6 +6,7 @@ import dev.moat.common.wire.PollRequest;
 import dev.moat.common.wire.PollResponse;
 import dev.moat.common.wire.RegisterRequest;
 import dev.moat.engine.JobState;
+import dev.moat.engine.placement.IsolationTier;
 import dev.moat.server.auth.ApiTokens;
 import dev.moat.server.event.Wakeup;
 import dev.moat.server.http.ApiException;
@@ -78,12 +79,14 @@ public final class AgentRoutes {
   /** Renews leases, then hands out stops and work; waits for either until {@code pollWait}. */
   private PollResponse poll(AgentService.Agent agent, PollRequest req) {
     long deadline = System.nanoTime() + pollWait.toNanos();
+    IsolationTier tier = IsolationTier.ofWire(req.tier());
+    agents.reportedTier(agent, tier);
     while (true) {
       if (dispatch.closed()) return PollResponse.empty();
       long seen = dispatch.generation();
       var stop = runs.renew(agent.id(), req.running());
       int capacity = req.capacity();
-      var assignments = runs.claim(agent.id(), agent.labels(), req.image(), capacity);
+      var assignments = runs.claim(agent.id(), agent.pool(), agent.labels(), req.image(), tier, capacity);
       long left = deadline - System.nanoTime();
       if (!stop.isEmpty() || !assignments.isEmpty() || left <= 0 || Thread.currentThread().isInterrupted()) {
         return new PollResponse(assignments, stop);

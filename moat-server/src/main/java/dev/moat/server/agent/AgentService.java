@@ -5,11 +5,16 @@ import dev.moat.common.Tokens;
 import dev.moat.common.wire.Labels;
 import dev.moat.common.wire.RegisterRequest;
 import dev.moat.common.wire.RegisterResponse;
+import dev.moat.engine.placement.IsolationTier;
+import dev.moat.engine.placement.PlacementPolicy;
+import dev.moat.engine.placement.PoolSpec;
 import dev.moat.server.http.ApiException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -18,7 +23,8 @@ import tools.jackson.core.type.TypeReference;
 
 /**
  * Agent identities: one-time registration tokens (hashed, with a TTL) traded for an agent credential
- * (hashed) bound to the token's pool. Thread-safe.
+ * (hashed) bound to the token's pool. Under a placement policy that declares pools, tokens are made
+ * and used only for those pools. Thread-safe.
  */
 public final class AgentService {
   private static final Logger LOG = LoggerFactory.getLogger(AgentService.class);
@@ -32,14 +38,19 @@ public final class AgentService {
 
   private final Jdbi jdbi;
   private final InstantSource clock;
+  private final PlacementPolicy policy;
+  /** The weaker-than-declared tier each agent was last warned about, so that a poll loop logs it once. */
+  private final Map<String, IsolationTier> warnedTier = new ConcurrentHashMap<>();
 
-  public AgentService(Jdbi jdbi, InstantSource clock) {
+  public AgentService(Jdbi jdbi, InstantSource clock, PlacementPolicy policy) {
     this.jdbi = jdbi;
     this.clock = clock;
+    this.policy = policy;
   }
 
   public RegistrationToken createToken(String pool, Duration ttl) {
-    if (pool == null || !pool.matches("[a-z0-9][a-z0-9-]{0,31}")) throw ApiException.invalid("pool must match [a-z0-9][a-z0-9-]{0,31}");
+    if (pool == null || !PoolSpec.NAME.matcher(pool).matches()) throw ApiException.invalid("pool must match " + PoolSpec.NAME);
+    if (!policy.acceptsPool(pool)) throw ApiException.invalid(notInPolicy(pool));
     if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(Duration.ofDays(7)) > 0) throw ApiException.invalid("ttl must be within 7 days");
     String token = Tokens.random("moat_reg");
     long now = clock.millis();
@@ -64,6 +75,8 @@ public final class AgentService {
       if (used != 1) throw ApiException.unauthorized("registration token is unknown, expired or already used");
       String p = h.createQuery("SELECT pool FROM registration_tokens WHERE hash = :hash")
           .bind("hash", Tokens.hash(req.token())).mapTo(String.class).one();
+      // A token made before the policy changed: refused, and (rolled back) still unused.
+      if (!policy.acceptsPool(p)) throw ApiException.forbidden(notInPolicy(p));
       h.createUpdate("""
               INSERT INTO agents (id, name, pool, labels, credential_hash, created_at)
               VALUES (:id, :name, :pool, :labels, :cred, :now)""")
@@ -74,6 +87,27 @@ public final class AgentService {
     LOG.atInfo().addKeyValue("agent", agentId).addKeyValue("pool", pool).addKeyValue("labels", req.labels())
         .log("agent registered");
     return new RegisterResponse(agentId, credential, pool, req.labels());
+  }
+
+  private String notInPolicy(String pool) {
+    var names = policy.pools().orElseThrow().stream().map(PoolSpec::name).toList();
+    return "pool '" + pool + "' is not in the server's placement policy; its pools: " + String.join(", ", names);
+  }
+
+  /**
+   * Notes the sandbox tier an agent reported in a poll, and warns (once per change) when it is weaker
+   * than the tier the policy declares for the agent's pool: claims then hand that agent nothing that
+   * needs more than it reports, so the pool is misconfigured, not unsafe.
+   */
+  public void reportedTier(Agent agent, IsolationTier tier) {
+    var declared = policy.pool(agent.pool()).map(PoolSpec::tier).filter(t -> !tier.atLeast(t));
+    if (declared.isEmpty()) {
+      warnedTier.remove(agent.id());
+    } else if (warnedTier.put(agent.id(), tier) != tier) {
+      LOG.atWarn().addKeyValue("agent", agent.id()).addKeyValue("pool", agent.pool())
+          .addKeyValue("reported_tier", tier.wire()).addKeyValue("declared_tier", declared.get().wire())
+          .log("agent runs a weaker sandbox tier than its pool declares; it gets only jobs its tier allows");
+    }
   }
 
   /** The agent holding {@code credential}, or 401. Records when it was last seen. */

@@ -10,9 +10,13 @@ import dev.moat.engine.StepSpec;
 import dev.moat.engine.Workflow;
 import dev.moat.engine.WorkflowException;
 import dev.moat.engine.WorkflowParser;
+import dev.moat.engine.placement.IsolationTier;
+import dev.moat.engine.placement.Placement;
+import dev.moat.engine.placement.PlacementPolicy;
 import dev.moat.engine.trust.HoldReason;
 import dev.moat.engine.trust.HoldState;
 import dev.moat.engine.trust.TrustDecision;
+import dev.moat.engine.trust.TrustTier;
 import dev.moat.engine.trust.WorkflowSource;
 import dev.moat.server.audit.Audit;
 import dev.moat.server.audit.AuditAction;
@@ -26,6 +30,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -53,10 +58,16 @@ public final class RunService {
   final Wakeup dispatch;
   private final Duration ackTimeout;
   private final Duration leaseTtl;
+  private final PlacementPolicy policy;
 
-  /** @param holdTtl how long a hold waits for a decision before the run expires */
+  /**
+   * @param holdTtl how long a hold waits for a decision before the run expires
+   * @param policy places each job of a new run by its run's trust tier (DESIGN §5); claims hand
+   *     jobs only where it placed them
+   */
   public RunService(Jdbi jdbi, InstantSource clock, Wakeup dispatch, Duration ackTimeout, Duration leaseTtl,
-      Audit audit, Duration holdTtl) {
+      Audit audit, Duration holdTtl, PlacementPolicy policy) {
+    this.policy = policy;
     this.audit = audit;
     this.holdTtl = holdTtl;
     this.jdbi = jdbi;
@@ -72,8 +83,9 @@ public final class RunService {
    * triggers match the ref run; a file that can't be used always yields a run in status {@code error}
    * with its {@code file:line:col} problems, so the author sees them. When the decision holds the
    * change, each run is created {@code held}: its jobs exist, none is queued, and it has a hold that
-   * expires after the configured TTL; the hold is audited in the same transaction. Returns the new
-   * run ids.
+   * expires after the configured TTL; the hold is audited in the same transaction. Each job is
+   * placed by the policy for the decision's trust tier: a job no pool admits is UNSCHEDULABLE at
+   * once, with the reason (held or not). Returns the new run ids.
    */
   public List<Long> createRuns(String repo, RunRequest req, TrustDecision decision, String definitionsSha,
       List<GitReader.WorkflowFile> files) {
@@ -92,7 +104,7 @@ public final class RunService {
         if (req.event().equals("push") && !workflow.on().matchesPush(req.ref())) continue;
         RunStatus initial = decision.held() ? RunStatus.HELD : RunStatus.QUEUED;
         long runId = store.insertRun(h, repo, req, definitionsSha, decision.tier(), file.path(), workflow.name(), initial, null, now);
-        for (JobSpec job : workflow.jobs()) store.insertJob(h, runId, job, plan(job), now);
+        for (JobSpec job : workflow.jobs()) insertPlaced(h, runId, job, decision.tier(), now);
         if (decision.hold().isPresent()) hold(h, runId, decision, now);
         advance(h, runId, now);
         created.add(runId);
@@ -104,6 +116,19 @@ public final class RunService {
         .addKeyValue("event", req.event()).addKeyValue("tier", decision.tier().wire())
         .addKeyValue("held", decision.hold().map(HoldReason::wire).orElse(null)).addKeyValue("runs", ids).log("runs created");
     return ids;
+  }
+
+  /** Inserts the job where the policy places it, or as UNSCHEDULABLE (on no pool) with the reason. */
+  private void insertPlaced(Handle h, long runId, JobSpec job, TrustTier trust, long now) {
+    switch (policy.place(job.runsOn(), trust)) {
+      case Placement.Placed p -> store.insertJob(h, runId, job, plan(job), p.atLeast(), p.pools(), now);
+      case Placement.Unschedulable u -> {
+        long id = store.insertJob(h, runId, job, plan(job), policy.weakestFor(trust), Optional.of(List.of()), now);
+        store.transition(h, id, JobState.PENDING, JobState.UNSCHEDULABLE, JobUpdate.finished(now, null, u.reason()));
+        LOG.atInfo().addKeyValue("run_id", runId).addKeyValue("job", job.id()).addKeyValue("trust", trust.wire())
+            .addKeyValue("reason", u.reason()).log("job unschedulable");
+      }
+    }
   }
 
   private void hold(Handle h, long runId, TrustDecision decision, long now) {
@@ -170,10 +195,12 @@ public final class RunService {
 
   /**
    * Hands up to {@code capacity} minus the jobs it already holds of the queued jobs whose labels the
-   * agent serves, and whose image (if they name one) is the one its pool runs, to it (state
-   * DISPATCHED with an ack deadline).
+   * agent serves, whose image (if they name one) is the one its pool runs, and whose placement
+   * admits the agent's pool and sandbox tier, to it (state DISPATCHED with an ack deadline). A job
+   * never goes to a pool its placement did not admit, whatever labels the agent claims.
    */
-  public List<JobAssignment> claim(String agentId, List<String> agentLabels, String agentImage, int capacity) {
+  public List<JobAssignment> claim(String agentId, String agentPool, List<String> agentLabels, String agentImage,
+      IsolationTier agentTier, int capacity) {
     long now = clock.millis();
     var served = new HashSet<>(agentLabels);
     return jdbi.inTransaction(h -> {
@@ -181,7 +208,7 @@ public final class RunService {
       int free = capacity - store.heldBy(h, agentId);
       for (JobRow job : free <= 0 ? List.<JobRow>of() : store.queued(h, 100)) {
         if (out.size() == free) break;
-        if (!served.containsAll(job.labels())) continue;
+        if (!served.containsAll(job.labels()) || !job.mayRunOn(agentPool, agentTier)) continue;
         String image = job.plan().image();
         if (image != null && !image.equals(agentImage)) continue;
         if (store.transition(h, job.id(), JobState.QUEUED, JobState.DISPATCHED,

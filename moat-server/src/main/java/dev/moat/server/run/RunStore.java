@@ -4,6 +4,7 @@ import dev.moat.common.Json;
 import dev.moat.engine.JobSpec;
 import dev.moat.engine.JobState;
 import dev.moat.engine.RunStatus;
+import dev.moat.engine.placement.IsolationTier;
 import dev.moat.engine.trust.TrustTier;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -22,7 +23,7 @@ final class RunStore {
   private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
   private static final String JOB_COLUMNS = """
       id, run_id, job_key, name, state, needs, labels, spec, timeout_ms, agent_id, exit_code, reason,
-      started_at, finished_at, egress_denials""";
+      started_at, finished_at, egress_denials, min_tier, pools""";
 
   long insertRun(Handle h, String repo, RunRequest req, String definitionsSha, TrustTier tier, String file, String name,
       RunStatus status, String error, long now) {
@@ -42,14 +43,20 @@ final class RunStore {
         .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
   }
 
-  void insertJob(Handle h, long runId, JobSpec spec, JobPlan plan, long now) {
-    h.createUpdate("""
-            INSERT INTO jobs (run_id, job_key, name, state, needs, labels, spec, timeout_ms, created_at)
-            VALUES (:run, :key, :name, 'pending', :needs, :labels, :spec, :timeout, :now)""")
+  /**
+   * Inserts a PENDING job with where it may run: {@code atLeast} and {@code pools} (empty: any pool;
+   * an empty list: none, for a job about to become UNSCHEDULABLE). Returns its id.
+   */
+  long insertJob(Handle h, long runId, JobSpec spec, JobPlan plan, IsolationTier atLeast,
+      Optional<List<String>> pools, long now) {
+    return h.createUpdate("""
+            INSERT INTO jobs (run_id, job_key, name, state, needs, labels, spec, timeout_ms, created_at, min_tier, pools)
+            VALUES (:run, :key, :name, 'pending', :needs, :labels, :spec, :timeout, :now, :tier, :pools)""")
         .bind("run", runId).bind("key", spec.id()).bind("name", spec.name())
         .bind("needs", Json.write(spec.needs())).bind("labels", Json.write(spec.runsOn()))
         .bind("spec", Json.write(plan)).bind("timeout", spec.timeout().toMillis()).bind("now", now)
-        .execute();
+        .bind("tier", atLeast.wire()).bind("pools", pools.map(Json::write).orElse(null))
+        .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
   }
 
   Optional<RunRow> run(Handle h, long id) {
@@ -163,7 +170,8 @@ final class RunStore {
         rs.getLong("timeout_ms"), rs.getString("agent_id"),
         nullableLong(rs, "exit_code") == null ? null : rs.getInt("exit_code"),
         rs.getString("reason"), nullableLong(rs, "started_at"), nullableLong(rs, "finished_at"),
-        rs.getLong("egress_denials"));
+        rs.getLong("egress_denials"), IsolationTier.ofWire(rs.getString("min_tier")),
+        Optional.ofNullable(rs.getString("pools")).map(p -> Json.MAPPER.readValue(p, STRINGS)));
   }
 
   private static Long nullableLong(ResultSet rs, String column) throws SQLException {

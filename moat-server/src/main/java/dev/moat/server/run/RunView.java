@@ -44,6 +44,9 @@ public record RunView(
    * A job as the API shows it.
    *
    * @param egressDenials connections out of the job's sandbox that its pool's egress policy refused
+   * @param sandbox the weakest sandbox tier the job may run on (from its run's trust tier)
+   * @param pools the pools that may run it; null: any pool (default policy); empty: none
+   *     (unschedulable, {@code reason} says why)
    */
   public record JobView(
       long id,
@@ -55,7 +58,9 @@ public record RunView(
       String agent,
       Long startedAt,
       Long finishedAt,
-      long egressDenials) {}
+      long egressDenials,
+      String sandbox,
+      List<String> pools) {}
 
   static RunView of(RunRow run, List<JobRow> jobs, java.util.Optional<HoldStore.HoldRow> hold) {
     return new RunView(
@@ -63,7 +68,8 @@ public record RunView(
         run.status().wire(), run.error(), run.createdAt(), run.finishedAt(),
         jobs.stream()
             .map(j -> new JobView(j.id(), j.key(), j.name(), j.state().wire(), j.exitCode(), j.reason(),
-                j.agentId(), j.startedAt(), j.finishedAt(), j.egressDenials()))
+                j.agentId(), j.startedAt(), j.finishedAt(), j.egressDenials(), j.atLeast().wire(),
+                j.pools().orElse(null)))
             .toList(),
         run.definitionsSha(), run.trustTier(), run.author(), hold.map(HoldStore.HoldRow::view).orElse(null));
   }

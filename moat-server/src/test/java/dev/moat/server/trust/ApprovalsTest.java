@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.moat.engine.trust.Change;
+import dev.moat.engine.placement.IsolationTier;
 import dev.moat.engine.trust.TrustDecision;
 import dev.moat.engine.trust.TrustRules;
 import dev.moat.engine.trust.TrustTier;
@@ -86,7 +87,7 @@ class ApprovalsTest {
     assertThat(view.hold().reason()).isEqualTo("workflow_modification");
     assertThat(view.hold().approverRole()).isEqualTo("maintainer");
     assertThat(view.hold().expiresAt()).isEqualTo(w.now.get() + HoldWorld.TTL.toMillis());
-    assertThat(w.runs.claim("agent-1", List.of("linux"), null, 10)).as("nothing of a held run is claimable").isEmpty();
+    assertThat(w.runs.claim("agent-1", "default", List.of("linux"), null, IsolationTier.OCI, 10)).as("nothing of a held run is claimable").isEmpty();
 
     var held = w.audit.list(Optional.of(run), 10).getFirst();
     assertThat(held.action()).isEqualTo("run_held");
@@ -106,7 +107,9 @@ class ApprovalsTest {
     assertThat(approved.hold().state()).isEqualTo("approved");
     assertThat(approved.hold().decidedBy()).isEqualTo("user:mia");
     assertThat(approved.hold().comment()).isEqualTo("looks fine");
-    var claimed = w.runs.claim("agent-1", List.of("linux"), null, 10);
+    assertThat(w.runs.claim("agent-0", "default", List.of("linux"), null, IsolationTier.BWRAP, 10))
+        .as("a known contributor's approved job needs at least oci (the default policy)").isEmpty();
+    var claimed = w.runs.claim("agent-1", "default", List.of("linux"), null, IsolationTier.OCI, 10);
     assertThat(claimed).hasSize(1);
     assertThat(claimed.getFirst().sha()).isEqualTo(headSha);
     assertThat(claimed.getFirst().steps().getFirst().run()).as("the base branch's step runs").isEqualTo("echo base");
@@ -124,7 +127,7 @@ class ApprovalsTest {
       assertThatThrownBy(() -> w.approvals.reject(run, as(who), null)).isInstanceOf(ApiException.Forbidden.class);
     }
     assertThat(w.runs.view(run).status()).isEqualTo("held");
-    assertThat(w.runs.claim("agent-1", List.of("linux"), null, 10)).isEmpty();
+    assertThat(w.runs.claim("agent-1", "default", List.of("linux"), null, IsolationTier.OCI, 10)).isEmpty();
     var refusals = w.audit.list(Optional.of(run), 100).stream().filter(e -> e.action().equals("approval_refused")).toList();
     assertThat(refusals).extracting(Audit.Event::actor).containsExactly("user:u-viewer", "user:u-viewer", "user:u-developer", "user:u-developer");
     assertThat(refusals.getFirst().detail()).containsEntry("status", 403).containsEntry("action", "approve");
@@ -189,7 +192,7 @@ class ApprovalsTest {
     assertThat(rejected.jobs()).extracting(RunView.JobView::reason).containsOnly("rejected by user:mia: not from us");
     assertThatThrownBy(() -> w.approvals.approve(run, as(mia), null))
         .isInstanceOf(ApiException.Conflict.class).hasMessage("run " + run + " was already rejected by user:mia");
-    assertThat(w.runs.claim("agent-1", List.of("linux"), null, 10)).isEmpty();
+    assertThat(w.runs.claim("agent-1", "default", List.of("linux"), null, IsolationTier.OCI, 10)).isEmpty();
     assertThat(actions(run)).containsExactly("run_held", "run_rejected", "approval_refused");
   }
 
@@ -201,7 +204,7 @@ class ApprovalsTest {
 
     assertThatThrownBy(() -> w.approvals.approve(run, as(mia), null))
         .isInstanceOf(ApiException.Conflict.class).hasMessage("run " + run + " was already approved by user:mia");
-    assertThat(w.runs.claim("agent-1", List.of("linux"), null, 10)).hasSize(1);
+    assertThat(w.runs.claim("agent-1", "default", List.of("linux"), null, IsolationTier.OCI, 10)).hasSize(1);
   }
 
   @Test
@@ -245,7 +248,7 @@ class ApprovalsTest {
         .isInstanceOf(ApiException.Conflict.class).hasMessageContaining("is expired");
 
     assertThat(w.runs.view(run).status()).isEqualTo("expired");
-    assertThat(w.runs.claim("agent-1", List.of("linux"), null, 10)).isEmpty();
+    assertThat(w.runs.claim("agent-1", "default", List.of("linux"), null, IsolationTier.OCI, 10)).isEmpty();
     assertThat(actions(run)).containsExactly("run_held", "run_expired", "approval_refused");
   }
 

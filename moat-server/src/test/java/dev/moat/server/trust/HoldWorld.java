@@ -10,6 +10,7 @@ import dev.moat.server.repo.GitReader;
 import dev.moat.server.repo.RepoService;
 import dev.moat.server.run.HeldRuns;
 import dev.moat.server.run.RunService;
+import dev.moat.engine.placement.PlacementPolicy;
 import dev.moat.server.run.RunStarter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -49,7 +50,8 @@ final class HoldWorld implements AutoCloseable {
     tokens = new ApiTokens(db.jdbi(), clock);
     tokens.bootstrapAdmin();
     users = new Users(db.jdbi(), clock, tokens, audit);
-    runs = new RunService(db.jdbi(), clock, new Wakeup(), Duration.ofSeconds(10), Duration.ofSeconds(30), audit, TTL);
+    runs = new RunService(db.jdbi(), clock, new Wakeup(), Duration.ofSeconds(10), Duration.ofSeconds(30), audit, TTL,
+        PlacementPolicy.DEFAULT);
     held = new HeldRuns(runs);
     approvals = new Approvals(held, runs, users, audit, allowSelfApproval);
     starter = new RunStarter(new GitReader(), runs);
