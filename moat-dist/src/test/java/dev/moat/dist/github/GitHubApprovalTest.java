@@ -127,6 +127,19 @@ class GitHubApprovalTest {
   }
 
   @Test
+  void aMaintainerCannotApproveTheirOwnForkPullRequestByComment() throws Exception {
+    try (var w = GitHubWorld.create(dir.resolve("world"))) {
+      w.moatUser("mia", "maintainer", MAINTAINER);
+      var pr = w.openPr(true, MAINTAINER, Map.of("src.txt", "from maya's fork"));
+      long run = accepted(w.deliver("pull_request", pr.event())).path("runs").get(0).asLong();
+      JsonNode res = accepted(w.deliver("issue_comment", w.comment(pr.number(), MAINTAINER, "/moat approve")));
+      assertThat(res.path("outcomes").get(0).path("result").asString()).isEqualTo("forbidden");
+      assertThat(res.path("outcomes").get(0).path("message").asString()).contains("self-approval is off");
+      assertThat(w.server.run(run).path("status").asString()).isEqualTo("held");
+    }
+  }
+
+  @Test
   void moatRejectCommentFromAMaintainerRejectsAndTheRejectionIsPosted() throws Exception {
     try (var w = GitHubWorld.create(dir.resolve("world"))) {
       w.moatUser("mia", "maintainer", MAINTAINER);
