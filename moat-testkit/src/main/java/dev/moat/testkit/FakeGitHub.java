@@ -186,8 +186,14 @@ public final class FakeGitHub implements AutoCloseable {
         accessToken(ex, Long.parseLong(m.group(1)), body);
         return;
       }
-      if (!authorized(ex.getRequestHeaders().getFirst("Authorization"))) {
+      String auth = ex.getRequestHeaders().getFirst("Authorization");
+      if (!authorized(auth)) {
         send(ex, 401, Map.of("message", "Bad credentials", "documentation_url", "https://docs.github.com/rest"));
+        return;
+      }
+      String denied = scopeDenies(auth.substring(7), ex.getRequestMethod(), path);
+      if (denied != null) {
+        send(ex, 403, Map.of("message", "Resource not accessible by integration", "documentation_url", denied));
         return;
       }
       Map<String, String> q = query(query);
@@ -220,6 +226,33 @@ public final class FakeGitHub implements AutoCloseable {
     if (t.equals(token)) return true;
     var scope = minted.get(t);
     return scope != null && Instant.parse((String) scope.get("expires_at")).isAfter(Instant.now());
+  }
+
+  /**
+   * What an installation token may not do, as GitHub enforces it: only the repositories it was minted
+   * for, and only with the permission each endpoint needs. Null when allowed (and for the PAT).
+   */
+  private String scopeDenies(String t, String method, String path) {
+    var scope = minted.get(t);
+    if (scope == null) return null;
+    Matcher m = Pattern.compile("/repos/[^/]+/([^/]+)/(\\w+)").matcher(path);
+    if (!m.lookingAt()) return "no installation token access to " + path;
+    @SuppressWarnings("unchecked")
+    var repos = (List<String>) scope.get("repositories");
+    if (!repos.isEmpty() && !repos.contains(m.group(1))) return "token not minted for repository " + m.group(1);
+    String needed = switch (m.group(2)) {
+      case "statuses" -> "statuses:write";
+      case "pulls" -> "pull_requests:read";
+      case "contents" -> "contents:read";
+      default -> "metadata:read";
+    };
+    @SuppressWarnings("unchecked")
+    var perms = (Map<String, String>) scope.get("permissions");
+    String[] want = needed.split(":");
+    String have = perms.get(want[0]);
+    boolean ok = have != null && (have.equals("write") || have.equals(want[1]))
+        || want[0].equals("metadata") && !perms.isEmpty(); // every installation token can read metadata
+    return ok ? null : "token lacks " + needed + " for " + method + " " + path;
   }
 
   private void permission(HttpExchange ex, Repo repo, String login) throws IOException {

@@ -103,6 +103,29 @@ class GitHubClientTest {
   }
 
   @Test
+  void theCloneTokenCanReadThisRepositoryOnly() throws Exception {
+    github.repo("octo", "other", 2, git.bare());
+    var c = client(new GitHubAuth.App(github.appId(), github.installationId(), github.appPrivateKeyPem()));
+    String clone = c.cloneToken().token();
+    var http = java.net.http.HttpClient.newHttpClient();
+    java.util.function.BiFunction<String, String, Integer> call = (method, path) -> {
+      try {
+        return http.send(java.net.http.HttpRequest.newBuilder(URI.create(github.url() + path)).header("Authorization", "Bearer " + clone)
+            .method(method, java.net.http.HttpRequest.BodyPublishers.ofString("{\"state\":\"success\",\"context\":\"evil\"}")).build(),
+            java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    };
+    assertThat(call.apply("GET", "/repos/octo/app/contents/.moat/workflows?ref=main")).isEqualTo(200);
+    assertThat(call.apply("POST", "/repos/octo/app/statuses/" + head)).as("contents:read can't post statuses").isEqualTo(403);
+    assertThat(call.apply("GET", "/repos/octo/other/contents/.moat/workflows?ref=main")).as("another repository").isEqualTo(403);
+    // The client's own API token has what its calls need.
+    c.postStatus(head, "success", "ok", "moat");
+    assertThat(c.pullFiles(5)).isNotEmpty();
+  }
+
+  @Test
   void acceptsTheAppKeyAsGitHubHandsItOut() {
     // GitHub's .pem is PKCS#1: the PKCS#8 DER of an RSA key is a 26-byte header then the PKCS#1 key.
     String pem = github.appPrivateKeyPem();

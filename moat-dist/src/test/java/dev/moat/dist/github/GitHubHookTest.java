@@ -260,6 +260,25 @@ class GitHubHookTest {
   }
 
   @Test
+  void aSynchronizeBySomeoneElseIsDecidedByTheWeakerOfAuthorAndPusher() throws Exception {
+    try (var w = GitHubWorld.create(dir)) {
+      var pr = w.openPr(false, MAINTAINER, Map.of("src.txt", "x"));
+      var sync = GitHubWebhooks.load("pull_request.synchronize");
+      GitHubWebhooks.repository(sync, "octo", "app", GitHubWorld.REPO_ID);
+      sync.put("number", pr.number()).put("before", w.baseSha).put("after", pr.head());
+      var body = (tools.jackson.databind.node.ObjectNode) sync.path("pull_request");
+      body.put("number", pr.number());
+      ((tools.jackson.databind.node.ObjectNode) body.path("head")).put("sha", pr.head());
+      ((tools.jackson.databind.node.ObjectNode) body.path("base")).put("sha", w.baseSha).put("ref", "main");
+      GitHubWebhooks.user(body.path("user"), MAINTAINER.id(), MAINTAINER.login());
+      GitHubWebhooks.user(sync.path("sender"), STRANGER.id(), STRANGER.login());
+      JsonNode res = decided(w.deliver("pull_request", sync));
+      assertThat(res.path("tier").asString()).isEqualTo("unknown");
+      assertThat(res.path("reason").asString()).isEqualTo("unknown_contributor");
+    }
+  }
+
+  @Test
   void identityIsTheNumericIdNotTheLogin() throws Exception {
     try (var w = GitHubWorld.create(dir)) {
       // The event says user 1999 "maya"; GitHub's "maya" is user 1001, the maintainer.
