@@ -11,6 +11,14 @@ import dev.moat.server.auth.UserRoutes;
 import dev.moat.server.auth.Users;
 import dev.moat.server.db.Database;
 import dev.moat.server.event.Wakeup;
+import dev.moat.server.github.MoatForgeRuns;
+import dev.moat.server.github.GitHubHookRoutes;
+import dev.moat.server.github.GitHubProvider;
+import dev.moat.server.github.GitHubRepos;
+import dev.moat.server.github.GitHubRoutes;
+import dev.moat.server.github.GitHubTrust;
+import dev.moat.server.github.PermissionCache;
+import dev.moat.server.github.StatusReporter;
 import dev.moat.server.http.Http;
 import dev.moat.server.http.Problems;
 import dev.moat.server.repo.AllowedSigners;
@@ -92,6 +100,10 @@ public final class MoatServer implements AutoCloseable {
       var starter = new RunStarter(git, runs);
       var agents = new AgentService(db.jdbi(), clock, policy);
       var url = new AtomicReference<String>();
+      var github = new GitHubProvider(new GitHubRepos(db.jdbi(), clock, dataDir.resolve("github")), repos,
+          new GitHubTrust(new PermissionCache(clock, PermissionCache.DEFAULT_TTL)), new MoatForgeRuns(starter, approvals), db.jdbi(), audit,
+          clock);
+      var statuses = new StatusReporter(github, db.jdbi());
       runs.graceLeases();
       Javalin app = Javalin.create(cfg -> {
         cfg.concurrency.useVirtualThreads = true;
@@ -109,12 +121,15 @@ public final class MoatServer implements AutoCloseable {
         new AuditRoutes(tokens, audit).register(cfg.routes);
         new AgentRoutes(tokens, agents, runs, logs, repos, git, dispatch, config.pollWait()).register(cfg.routes);
         new GitHookRoutes(repos, signers, starter, db.jdbi(), clock).register(cfg.routes);
+        new GitHubRoutes(tokens, github.repos(), url::get).register(cfg.routes);
+        new GitHubHookRoutes(github, db.jdbi(), clock).register(cfg.routes);
       });
       app.start(config.host(), config.port());
       url.set("http://" + config.host() + ":" + app.port());
       var reaper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("moat-reaper").daemon().factory());
       long every = config.reapInterval().toMillis();
       reaper.scheduleWithFixedDelay(() -> reap(runs, held), every, every, TimeUnit.MILLISECONDS);
+      reaper.scheduleWithFixedDelay(() -> report(statuses), every, every, TimeUnit.MILLISECONDS);
       writeCredentials(dataDir, url.get(), tokens.bootstrapAdmin());
       LOG.atInfo().addKeyValue("url", url.get()).addKeyValue("data_dir", dataDir.toString()).log("server started");
       return new MoatServer(db, app, reaper, url.get(), dispatch, starter);
@@ -131,6 +146,14 @@ public final class MoatServer implements AutoCloseable {
       held.expireDue();
     } catch (RuntimeException e) {
       LOG.atError().setCause(e).log("deadline reaper failed; retrying");
+    }
+  }
+
+  private static void report(StatusReporter statuses) {
+    try {
+      statuses.report();
+    } catch (RuntimeException e) {
+      LOG.atError().setCause(e).log("posting GitHub statuses failed; retrying");
     }
   }
 

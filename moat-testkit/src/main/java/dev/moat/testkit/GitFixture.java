@@ -91,12 +91,19 @@ public final class GitFixture {
   }
 
   public static String git(Path dir, String... args) throws IOException {
+    return new String(gitBytes(dir, args), StandardCharsets.UTF_8);
+  }
+
+  /** Runs git in {@code dir}; returns its output as bytes (stderr included), or fails naming the command. */
+  public static byte[] gitBytes(Path dir, String... args) throws IOException {
     List<String> argv = new ArrayList<>(List.of("git", "-C", dir.toString()));
     argv.addAll(List.of(args));
     Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    byte[] out = p.getInputStream().readAllBytes();
     try {
-      if (p.waitFor() != 0) throw new IOException("git " + String.join(" ", args) + " failed: " + out);
+      if (p.waitFor() != 0) {
+        throw new IOException("git " + String.join(" ", args) + " failed: " + new String(out, StandardCharsets.UTF_8));
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException(e);

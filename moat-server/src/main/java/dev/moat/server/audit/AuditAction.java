@@ -13,7 +13,11 @@ public enum AuditAction {
   ROLE_CHANGED,
   TOKEN_MINTED,
   IDENTITY_LINKED,
-  SIGNERS_SET;
+  SIGNERS_SET,
+  /** A forge change's author resolved to a tier and the change decided (GitHub provider). */
+  TRUST_RESOLVED,
+  /** A forge membership event dropped cached permissions (GitHub provider). */
+  PERMISSIONS_INVALIDATED;
 
   public String wire() {
     return name().toLowerCase(Locale.ROOT);

@@ -42,7 +42,7 @@ public final class GitHookRoutes {
 
   private final RepoService repos;
   private final RunStarter starter;
-  private final Jdbi jdbi;
+  private final Deliveries deliveries;
   private final InstantSource clock;
   private final AllowedSigners signers;
 
@@ -50,7 +50,7 @@ public final class GitHookRoutes {
     this.signers = signers;
     this.repos = repos;
     this.starter = starter;
-    this.jdbi = jdbi;
+    this.deliveries = new Deliveries(jdbi, clock);
     this.clock = clock;
   }
 
@@ -102,9 +102,6 @@ public final class GitHookRoutes {
     if (event.after() == null || !SHA.matcher(event.after()).matches()) throw ApiException.invalid("after must be a sha");
     long skew = Math.abs(clock.millis() - event.sentAt());
     if (skew > MAX_SKEW.toMillis()) throw ApiException.invalid("delivery timestamp is too far from the server's clock");
-    boolean fresh = jdbi.withHandle(h -> h.createUpdate("""
-            INSERT INTO deliveries (id, repo, received_at) VALUES (:id, :repo, :now) ON CONFLICT (id) DO NOTHING""")
-        .bind("id", event.delivery()).bind("repo", repo.name()).bind("now", clock.millis()).execute() == 1);
-    if (!fresh) throw ApiException.conflict("delivery " + event.delivery() + " was already received");
+    deliveries.accept(event.delivery(), repo.name());
   }
 }
