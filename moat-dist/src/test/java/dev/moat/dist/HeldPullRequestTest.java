@@ -36,10 +36,10 @@ class HeldPullRequestTest {
     try (var s = Scenario.create(dir, SignedPushTest.EVERYONE_ON_BWRAP)) {
       s.agent();
       // Pushes to these branches match no trigger: the runs below come from the pull request only.
-      String base = s.git.workflow("on: {push: {branches: [release]}}\njobs: {build: {steps: [{run: 'echo BASE-DEFINITION'}]}}\n")
+      String base = s.git.workflow("on: {push: {branches: [release]}, pull_request: {branches: [main]}}\njobs: {build: {steps: [{run: 'echo BASE-DEFINITION'}]}}\n")
           .commit("base");
       s.git.push();
-      String head = s.git.workflow("on: {push: {branches: [release]}}\njobs: {build: {steps: [{run: 'echo HEAD-DEFINITION'}]}}\n")
+      String head = s.git.workflow("on: {push: {branches: [release]}, pull_request: {branches: [main]}}\njobs: {build: {steps: [{run: 'echo HEAD-DEFINITION'}]}}\n")
           .commit("edit the workflow");
       s.git.pushTo("feature");
       var decision = TrustRules.decide(new Change(Change.Kind.PULL_REQUEST, TrustTier.KNOWN, false, true, null));

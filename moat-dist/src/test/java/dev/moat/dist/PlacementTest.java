@@ -57,7 +57,7 @@ class PlacementTest {
 
   /** A workflow for pull requests only: pushing it to main starts nothing. */
   static String forPullRequests(String labels) {
-    return workflow("{push: {branches: [release]}}", labels);
+    return workflow("{pull_request: {branches: [main]}}", labels);
   }
 
   /** Approves a held run as the admin, through the API. */

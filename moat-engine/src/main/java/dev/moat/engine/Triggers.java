@@ -7,12 +7,20 @@ import java.util.Optional;
  * When a workflow runs.
  *
  * @param push present when the workflow runs on pushes; its branch globs (empty = every branch)
+ * @param pullRequest present when the workflow runs on pull requests; globs over the pull
+ *     request's <em>base</em> branch, the one it would merge into (empty = every branch)
  */
-public record Triggers(Optional<BranchFilter> push) {
+public record Triggers(Optional<BranchFilter> push, Optional<BranchFilter> pullRequest) {
   private static final String BRANCH_PREFIX = "refs/heads/";
 
   public Triggers {
     java.util.Objects.requireNonNull(push, "push");
+    java.util.Objects.requireNonNull(pullRequest, "pullRequest");
+  }
+
+  /** A workflow that runs on pushes only. */
+  public Triggers(Optional<BranchFilter> push) {
+    this(push, Optional.empty());
   }
 
   /**
@@ -31,10 +39,21 @@ public record Triggers(Optional<BranchFilter> push) {
    * refs never match a branch filter.
    */
   public boolean matchesPush(String ref) {
-    if (push.isEmpty() || ref == null || !ref.startsWith(BRANCH_PREFIX)) return false;
+    return matches(push, ref);
+  }
+
+  /**
+   * Whether a pull request into {@code baseRef} (e.g. {@code refs/heads/main}) starts this workflow.
+   */
+  public boolean matchesPullRequest(String baseRef) {
+    return matches(pullRequest, baseRef);
+  }
+
+  private static boolean matches(Optional<BranchFilter> filter, String ref) {
+    if (filter.isEmpty() || ref == null || !ref.startsWith(BRANCH_PREFIX)) return false;
     String branch = ref.substring(BRANCH_PREFIX.length());
     if (branch.isEmpty()) return false;
-    List<String> globs = push.get().branches();
+    List<String> globs = filter.get().branches();
     if (globs.isEmpty()) return true;
     boolean onlyExclusions = true;
     boolean included = false;

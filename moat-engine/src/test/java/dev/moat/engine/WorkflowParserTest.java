@@ -224,7 +224,7 @@ class WorkflowParserTest {
   void reportsSeveralProblemsTogetherInFileOrder() {
     WorkflowException e = org.junit.jupiter.api.Assertions.assertThrows(WorkflowException.class,
         () -> parse("""
-            on: pull_request
+            on: schedule
             jobs:
               build:
                 timeout: 2d
@@ -236,14 +236,14 @@ class WorkflowParserTest {
             """));
 
     assertThat(e.getMessage()).isEqualTo(String.join("\n",
-        "ci.yml:1:5: unsupported trigger 'pull_request'; supported: push",
+        "ci.yml:1:5: unsupported trigger 'schedule'; supported: push, pull_request",
         "ci.yml:4:14: 'jobs.build.timeout': invalid duration '2d'; use e.g. 90s, 15m, 1h30m or a number of minutes",
         "ci.yml:7:9: unknown key 'uses' in 'jobs.build.steps[0]'; allowed: name, run",
         "ci.yml:9:5: missing required key 'steps' in 'jobs.test'",
         "ci.yml:9:13: job 'test' needs 'biuld', which is not a job of this workflow"));
     assertThat(e.problems()).hasSize(5).first()
         .isEqualTo(new WorkflowException.Problem("ci.yml", 1, 5,
-            "unsupported trigger 'pull_request'; supported: push"));
+            "unsupported trigger 'schedule'; supported: push, pull_request"));
   }
 
   @Test

@@ -38,12 +38,29 @@ class WorkflowTriggersTest {
 
   @Test
   void namesTheUnsupportedTrigger() {
-    assertThat(problems("on: pull_request\n" + JOBS)).containsExactly(
-        "ci.yml:1:5: unsupported trigger 'pull_request'; supported: push");
+    assertThat(problems("on: schedule\n" + JOBS)).containsExactly(
+        "ci.yml:1:5: unsupported trigger 'schedule'; supported: push, pull_request");
     assertThat(problems("on: [push, schedule]\n" + JOBS)).containsExactly(
-        "ci.yml:1:12: unsupported trigger 'schedule'; supported: push");
+        "ci.yml:1:12: unsupported trigger 'schedule'; supported: push, pull_request");
     assertThat(problems("on:\n  push:\n  workflow_dispatch:\n" + JOBS)).containsExactly(
-        "ci.yml:3:3: unsupported trigger 'workflow_dispatch'; supported: push");
+        "ci.yml:3:3: unsupported trigger 'workflow_dispatch'; supported: push, pull_request");
+  }
+
+  @Test
+  void pullRequestsFilterOnTheBranchTheyMergeInto() {
+    Triggers both = on("on: [push, pull_request]");
+    assertThat(both.matchesPush("refs/heads/feature")).isTrue();
+    assertThat(both.matchesPullRequest("refs/heads/anything")).isTrue();
+
+    Triggers prOnly = on("on:\n  pull_request:\n    branches: [main, '!main-old']");
+    assertThat(prOnly.matchesPush("refs/heads/main")).as("no push trigger").isFalse();
+    assertThat(prOnly.matchesPullRequest("refs/heads/main")).isTrue();
+    assertThat(prOnly.matchesPullRequest("refs/heads/develop")).isFalse();
+
+    Triggers pushOnly = on("on: push");
+    assertThat(pushOnly.matchesPullRequest("refs/heads/main")).as("a push workflow never runs a pull request").isFalse();
+    assertThat(problems("on:\n  pull_request:\n    types: [opened]\n" + JOBS)).containsExactly(
+        "ci.yml:3:5: unknown key 'types' in 'on.pull_request'; allowed: branches");
   }
 
   @Test
@@ -62,9 +79,9 @@ class WorkflowTriggersTest {
   @Test
   void rejectsAnOnThatNamesNoTrigger() {
     assertThat(problems("on: {}\n" + JOBS)).containsExactly(
-        "ci.yml:1:5: 'on' names no trigger; supported: push");
+        "ci.yml:1:5: 'on' names no trigger; supported: push, pull_request");
     assertThat(problems("on: []\n" + JOBS)).containsExactly(
-        "ci.yml:1:5: 'on' names no trigger; supported: push");
+        "ci.yml:1:5: 'on' names no trigger; supported: push, pull_request");
     assertThat(problems("on:\n" + JOBS)).singleElement().asString().endsWith(
         "'on': expected a trigger name, a list of them or a mapping, found nothing (null)");
   }

@@ -62,10 +62,14 @@ class GitHubApprovalTest {
       assertThat(api.statusCode()).as(api.body()).isEqualTo(403);
       assertThat(w.server.run(run).path("status").asString()).isEqualTo("held");
 
+      var approved = w.cli(maintainer, "approve", Long.toString(run));
+      assertThat(approved.exit()).as(approved.err()).isZero();
+      // An approval by the CLI is posted too (no agent runs yet, so the run waits queued).
+      await().atMost(Duration.ofSeconds(10)).until(() -> w.statuses(pr.head()).size() == 2);
+      assertThat(w.statuses(pr.head()).getLast().state()).isEqualTo("pending");
+      assertThat(w.statuses(pr.head()).getLast().description()).isEqualTo("run " + run + " (base-ci) approved: queued");
       Agent agent = ociAgent(w);
       try {
-        var approved = w.cli(maintainer, "approve", Long.toString(run));
-        assertThat(approved.exit()).as(approved.err()).isZero();
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
             .until(() -> w.server.run(run).path("status").asString().equals("succeeded"));
         JsonNode ran = w.server.run(run).path("jobs").get(0);
@@ -76,7 +80,7 @@ class GitHubApprovalTest {
         assertThat(log).contains("defined by the BASE branch").doesNotContain("defined by the HEAD commit");
         // The job built the fork's head: its source is in the workspace.
         assertThat(w.server.run(run).path("sha").asString()).isEqualTo(pr.head());
-        await().atMost(Duration.ofSeconds(10)).until(() -> w.statuses(pr.head()).size() == 2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> w.statuses(pr.head()).size() == 3);
         assertThat(w.statuses(pr.head()).getLast().state()).isEqualTo("success");
       } finally {
         agent.close();

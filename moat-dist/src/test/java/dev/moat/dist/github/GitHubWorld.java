@@ -29,7 +29,7 @@ final class GitHubWorld implements AutoCloseable {
   static final FakeGitHub.User STRANGER = new FakeGitHub.User(1004, "mallory");
   static final String BASE_WORKFLOW = """
       name: base-ci
-      on: push
+      on: [push, pull_request]
       jobs:
         build:
           steps:
@@ -37,7 +37,7 @@ final class GitHubWorld implements AutoCloseable {
       """;
   static final String HEAD_WORKFLOW = """
       name: head-ci
-      on: push
+      on: [push, pull_request]
       jobs:
         build:
           steps:

@@ -102,6 +102,8 @@ public final class RunService {
           continue;
         }
         if (req.event().equals("push") && !workflow.on().matchesPush(req.ref())) continue;
+        // The definitions' own trigger decides, filtered on the branch the pull request merges into.
+        if (req.event().equals("pull_request") && !workflow.on().matchesPullRequest(req.baseRef())) continue;
         RunStatus initial = decision.held() ? RunStatus.HELD : RunStatus.QUEUED;
         long runId = store.insertRun(h, repo, req, definitionsSha, decision.tier(), file.path(), workflow.name(), initial, null, now);
         for (JobSpec job : workflow.jobs()) insertPlaced(h, runId, job, decision.tier(), now);

@@ -29,12 +29,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ApprovalsTest {
   private static final String BASE_WORKFLOW = """
-      on: push
+      on: [push, pull_request]
       jobs:
         build: {runs-on: [linux], steps: [{run: 'echo base'}]}
         deploy: {needs: [build], runs-on: [linux], steps: [{run: 'echo deploy'}]}
       """;
-  private static final String HEAD_WORKFLOW = "on: push\njobs: {pwned: {runs-on: [linux], steps: [{run: 'curl evil'}]}}\n";
+  private static final String HEAD_WORKFLOW = "on: [push, pull_request]\njobs: {pwned: {runs-on: [linux], steps: [{run: 'curl evil'}]}}\n";
   private static final RunRequest.Author OCTOCAT = new RunRequest.Author("github", 583231, "octocat");
 
   @TempDir Path dir;
