@@ -184,6 +184,19 @@ class GitHubHookTest {
   }
 
   @Test
+  void aPullRequestStartsOnlyTheWorkflowsThatAskForPullRequests() throws Exception {
+    try (var w = GitHubWorld.create(dir)) {
+      w.push(MAINTAINER, Map.of(".moat/workflows/deploy.yml",
+          "name: deploy\non: push\njobs: {ship: {steps: [{run: 'echo deploying'}]}}\n"));
+      var pr = w.openPr(false, WRITER, Map.of("src/main.c", "int main(){}"));
+      JsonNode ran = decided(w.deliver("pull_request", pr.event()));
+
+      assertThat(ran.path("runs")).as("base-ci has on: [push, pull_request]; deploy only on: push").hasSize(1);
+      assertThat(w.server.run(ran.path("runs").get(0).asLong()).path("workflow").asString()).isEqualTo("base-ci");
+    }
+  }
+
+  @Test
   void withTheGitHubApiDownTheContributorIsHeldAsUnknown() throws Exception {
     try (var w = GitHubWorld.create(dir)) {
       var pr = w.openPr(false, MAINTAINER, Map.of("src.txt", "x"));
