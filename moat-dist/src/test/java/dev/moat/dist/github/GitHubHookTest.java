@@ -186,12 +186,14 @@ class GitHubHookTest {
   @Test
   void aPullRequestStartsOnlyTheWorkflowsThatAskForPullRequests() throws Exception {
     try (var w = GitHubWorld.create(dir)) {
-      w.push(MAINTAINER, Map.of(".moat/workflows/deploy.yml",
+      // A maintainer's pull request runs its head's definitions: base-ci (on: [push, pull_request])
+      // and a new deploy workflow that runs on pushes only.
+      var pr = w.openPr(false, MAINTAINER, Map.of(".moat/workflows/deploy.yml",
           "name: deploy\non: push\njobs: {ship: {steps: [{run: 'echo deploying'}]}}\n"));
-      var pr = w.openPr(false, WRITER, Map.of("src/main.c", "int main(){}"));
       JsonNode ran = decided(w.deliver("pull_request", pr.event()));
 
-      assertThat(ran.path("runs")).as("base-ci has on: [push, pull_request]; deploy only on: push").hasSize(1);
+      assertThat(ran.path("workflows").asString()).isEqualTo("head");
+      assertThat(ran.path("runs")).as("deploy is on: push only").hasSize(1);
       assertThat(w.server.run(ran.path("runs").get(0).asLong()).path("workflow").asString()).isEqualTo("base-ci");
     }
   }
