@@ -2,6 +2,7 @@ package dev.moat.server.identity;
 
 import dev.moat.common.Tokens;
 import dev.moat.engine.JobState;
+import dev.moat.engine.placement.IsolationTier;
 import dev.moat.server.http.ApiException;
 import java.time.InstantSource;
 import org.jdbi.v3.core.Handle;
@@ -24,14 +25,18 @@ public final class JobCredentials {
   }
 
   /**
-   * Mints the credential of {@code jobId}'s dispatch to {@code agentId} in the caller's transaction,
-   * replacing any earlier one of the job. Returns the token, which is never stored.
+   * Mints the credential of {@code jobId}'s dispatch to {@code agentId} (of {@code pool}, running
+   * {@code tier}) in the caller's transaction, replacing any earlier one of the job. Returns the
+   * token, which is never stored.
    */
-  public String mint(Handle h, long jobId, String agentId) {
+  public String mint(Handle h, long jobId, String agentId, String pool, IsolationTier tier) {
     String token = Tokens.random("moat_job");
     h.createUpdate("DELETE FROM job_credentials WHERE job_id = :job").bind("job", jobId).execute();
-    h.createUpdate("INSERT INTO job_credentials (job_id, hash, agent_id, created_at) VALUES (:job, :hash, :agent, :now)")
-        .bind("job", jobId).bind("hash", Tokens.hash(token)).bind("agent", agentId).bind("now", clock.millis()).execute();
+    h.createUpdate("""
+            INSERT INTO job_credentials (job_id, hash, agent_id, pool, sandbox_tier, created_at)
+            VALUES (:job, :hash, :agent, :pool, :tier, :now)""")
+        .bind("job", jobId).bind("hash", Tokens.hash(token)).bind("agent", agentId).bind("pool", pool)
+        .bind("tier", tier.wire()).bind("now", clock.millis()).execute();
     return token;
   }
 

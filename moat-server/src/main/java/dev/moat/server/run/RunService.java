@@ -220,7 +220,7 @@ public final class RunService {
         if (image != null && !image.equals(agentImage)) continue;
         if (store.transition(h, job.id(), JobState.QUEUED, JobState.DISPATCHED,
             JobUpdate.dispatched(agentId, now + ackTimeout.toMillis()))) {
-          out.add(assignment(h, job, credentials.mint(h, job.id(), agentId)));
+          out.add(assignment(h, job, credentials.mint(h, job.id(), agentId, agentPool, agentTier)));
         }
       }
       return out;
