@@ -120,6 +120,16 @@ class AgentCredentialsTest {
     assertThat(linuxOnly.poll(1, List.of()).assignments()).as("an agent of B without the gpu grant").isEmpty();
   }
 
+  @Test
+  void moatTokenCreateGrantsTheLabelsItIsGiven() throws Exception {
+    var made = CliTest.moat(server, "token", "create", "--pool", "pool-b", "--label", "linux", "--ttl", "PT5M");
+    assertThat(made.code()).as(made.err()).isZero();
+    String token = made.out().strip();
+    assertThat(token).startsWith("moat_reg_");
+    assertThat(FakeAgent.register(server.url(), token, List.of("gpu")).status()).isEqualTo(403);
+    assertThat(FakeAgent.register(server.url(), token, List.of("linux")).as(RegisterResponse.class).pool()).isEqualTo("pool-b");
+  }
+
   private HttpResponse<String> poll(String credential, String json) throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create(server.url() + "/api/v1/agent/poll"))
         .header("Authorization", "Bearer " + credential).header("Content-Type", "application/json")
