@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.moat.common.Json;
+import dev.moat.common.Tokens;
 import dev.moat.common.wire.PollResponse;
 import dev.moat.common.wire.RegisterResponse;
 import dev.moat.testkit.FakeAgent;
@@ -13,6 +14,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -60,6 +63,15 @@ class AgentCredentialsTest {
     var again = FakeAgent.register(server.url(), token, List.of("linux"));
     assertThat(again.status()).isEqualTo(401);
     assertThat(detail(again.body())).isEqualTo("registration token is unknown, expired or already used");
+  }
+
+  @Test
+  void registrationTokensAndAgentCredentialsAreStoredOnlyAsHashes() throws Exception {
+    String token = server.registrationToken("pool-a");
+    String credential = FakeAgent.register(server.url(), token, List.of("linux")).as(RegisterResponse.class).credential();
+    String db = databaseBytes();
+    assertThat(db).doesNotContain(token).doesNotContain(credential)
+        .contains(Tokens.hash(token)).contains(Tokens.hash(credential));
   }
 
   @Test
@@ -141,6 +153,16 @@ class AgentCredentialsTest {
         .header("Authorization", "Bearer " + bearer).header("Content-Type", "application/json")
         .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(Json.write(body))).build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The SQLite file and its write-ahead log, as bytes anyone with the disk would read. */
+  private String databaseBytes() throws Exception {
+    var out = new StringBuilder();
+    for (String name : List.of("moat.db", "moat.db-wal")) {
+      Path f = server.dataDir().resolve(name);
+      if (Files.exists(f)) out.append(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1));
+    }
+    return out.toString();
   }
 
   private static String detail(String problem) {
