@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
       HoldCommands.Audit.class,
       UserCommands.class,
       TokenCommands.class,
+      OidcCommands.class,
       HookCommands.class
     })
 public final class Moat implements Runnable {

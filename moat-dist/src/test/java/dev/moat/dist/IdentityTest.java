@@ -176,6 +176,23 @@ class IdentityTest {
   }
 
   @Test
+  void moatOidcRotateNeedsAnAdminAndPublishesANewNextKey() throws Exception {
+    JWKSet before = JWKSet.parse(get("/.well-known/jwks.json").body());
+    var viewer = server.api().post("/api/v1/users", java.util.Map.of("name", "vic", "role", "viewer")).path("token").asString();
+    var refused = CliTest.moatAs(server, viewer, "oidc", "rotate");
+    assertThat(refused.code()).as(refused.err()).isEqualTo(3);
+    assertThat(JWKSet.parse(get("/.well-known/jwks.json").body()).getKeys()).hasSize(2);
+
+    var rotated = CliTest.moat(server, "oidc", "rotate");
+    assertThat(rotated.code()).as(rotated.err()).isZero();
+    String current = rotated.out().strip().replace("current signing key: ", "");
+    assertThat(before.getKeyByKeyId(current)).as("the key published as next").isNotNull();
+    assertThat(JWKSet.parse(get("/.well-known/jwks.json").body()).getKeys()).hasSize(3);
+    JsonNode audit = server.api().get("/api/v1/audit");
+    assertThat(audit.findValuesAsString("action")).contains("oidc_key_rotated");
+  }
+
+  @Test
   void anIdTokenRequestWithoutAnAudienceIsRefused() throws Exception {
     var job = claim(FakeAgent.registered(server, List.of("linux")));
     var answer = idToken(job.jobToken(), "");
