@@ -7,7 +7,9 @@ import java.util.Objects;
 /**
  * One job handed to an agent. It must be acknowledged ({@code start}) before its ack deadline, or
  * the server queues it again. {@code image} is the image the workflow asked for ({@code image:}),
- * or null for the pool's own.
+ * or null for the pool's own. {@code jobToken} is the job's own credential (valid only while the job
+ * is dispatched or running), which the agent uses for the ctx routes and never hands into the
+ * sandbox; null in JSON from servers before it existed.
  */
 public record JobAssignment(
     long jobId,
@@ -20,7 +22,8 @@ public record JobAssignment(
     Map<String, String> env,
     long timeoutSeconds,
     List<Step> steps,
-    String image) {
+    String image,
+    String jobToken) {
   public JobAssignment {
     Objects.requireNonNull(repo, "repo");
     Objects.requireNonNull(ref, "ref");
@@ -34,11 +37,27 @@ public record JobAssignment(
     if (image != null) ImageNames.check(image);
   }
 
-  /** One shell step. */
-  public record Step(String name, String run) {
+  /** Without a job credential. */
+  public JobAssignment(long jobId, long runId, String repo, String ref, String sha, String workflow, String job,
+      Map<String, String> env, long timeoutSeconds, List<Step> steps, String image) {
+    this(jobId, runId, repo, ref, sha, workflow, job, env, timeoutSeconds, steps, image, null);
+  }
+
+  /**
+   * One shell step.
+   *
+   * @param secrets the names of the secrets that this step alone gets in its environment (I7);
+   *     empty (also when absent from the JSON) for none
+   */
+  public record Step(String name, String run, List<String> secrets) {
     public Step {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(run, "run");
+      secrets = secrets == null ? List.of() : List.copyOf(secrets);
+    }
+
+    public Step(String name, String run) {
+      this(name, run, List.of());
     }
   }
 }

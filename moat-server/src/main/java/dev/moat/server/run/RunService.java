@@ -156,7 +156,7 @@ public final class RunService {
   }
 
   private static JobAssignment.Step step(StepSpec s) {
-    return new JobAssignment.Step(s.name(), s.run());
+    return new JobAssignment.Step(s.name(), s.run(), s.secrets());
   }
 
   public RunView view(long runId) {
