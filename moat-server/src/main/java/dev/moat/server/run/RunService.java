@@ -222,11 +222,24 @@ public final class RunService {
     });
   }
 
+  /**
+   * Who mints job credentials at claim time (the identity part); until set, jobs get none. Set once
+   * at server start, before agents poll.
+   */
+  public void useJobTokens(dev.moat.server.ctx.CtxBackends.JobTokens tokens) {
+    this.jobTokens = java.util.Objects.requireNonNull(tokens, "tokens");
+  }
+
+  /** The job as sent to the agent: its plan, the outputs of the jobs it needs, its credential. */
   private JobAssignment assignment(Handle h, JobRow job) {
     RunRow run = store.run(h, job.runId()).orElseThrow();
+    var env = new java.util.LinkedHashMap<>(dev.moat.server.ctx.JobOutputs.forNeeds(h, run.id(), job.needs()));
+    env.putAll(job.plan().env());
     return new JobAssignment(job.id(), run.id(), run.repo(), run.ref(), run.sha(), run.workflowName(), job.name(),
-        job.plan().env(), Math.max(1, job.timeoutMs() / 1000), job.plan().steps(), job.plan().image());
+        env, Math.max(1, job.timeoutMs() / 1000), job.plan().steps(), job.plan().image(), jobTokens.mint(job.id()));
   }
+
+  private volatile dev.moat.server.ctx.CtxBackends.JobTokens jobTokens = job -> null;
 
   /**
    * Renews the leases of the jobs an agent says it runs. Returns those it must stop: cancelled,
