@@ -1,0 +1,132 @@
+package dev.moat.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.moat.agent.PoolSettings;
+import dev.moat.agent.PoolSettings.Tier;
+import dev.moat.common.mask.SecretForms;
+import dev.moat.common.secret.Secret;
+import dev.moat.sandbox.cgroup.Limits;
+import dev.moat.server.ctx.CtxBackends;
+import dev.moat.server.http.ApiException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Issue 5, must-show 1 end to end, on a real server, agent and bwrap sandbox: a step with
+ * {@code secrets: [TOKEN, MULTI]} prints them in every form the mask knows (raw, base64 standard and
+ * URL-safe at all three alignments, URL-encoded both ways, JSON-escaped, each line of a multi-line
+ * value) and TOKEN split across two writes with a pause longer than the log's flush between; a step
+ * without {@code secrets:} sees none of them in {@code env}; {@code moat-ctx secret get} works
+ * from any step and a secret the job isn't granted is refused with the server's reason. None of the
+ * values, in any form, is in the log as stored in the SQLite file itself.
+ *
+ * <p>The job credential and the secret store are stand-ins with the signatures of contracts 1 and 2
+ * (their parts are built in parallel): a token per claimed job, two granted secrets, a 403 for any
+ * other name.
+ */
+class SecretsMaskingTest {
+  static final String TOKEN = "s3cr3t/Val+ue\"q&x=1 " + UUID.randomUUID().toString().substring(0, 8);
+  static final String MULTI = "first-line-" + UUID.randomUUID().toString().substring(0, 6) + "\nsecond-line-"
+      + UUID.randomUUID().toString().substring(0, 6);
+  static final String WORKFLOW = """
+      on: push
+      jobs:
+        leak:
+          steps:
+            - name: no secrets here
+              run: echo "before=$(env | grep -c -e '^TOKEN=' -e '^MULTI=' || true)"
+            - name: every form
+              secrets: [TOKEN, MULTI]
+              run: |
+                printf 'raw=%s\\n' "$TOKEN"
+                for pad in '' 'x' 'xy'; do printf 'b64=%s\\n' "$(printf '%s%s' "$pad" "$TOKEN" | base64 -w0)"; done
+                for pad in '' 'x' 'xy'; do printf 'b64url=%s\\n' "$(printf '%s%s' "$pad" "$TOKEN" | base64 -w0 | tr '+/' '-_')"; done
+                python3 -c 'import os, urllib.parse as u; print(u.quote(os.environ["TOKEN"], safe="")); print(u.quote_plus(os.environ["TOKEN"]))'
+                python3 -c 'import os, json; print(json.dumps({"t": os.environ["TOKEN"]}))'
+                printf 'l1=%s\\n' "$(printf '%s\\n' "$MULTI" | sed -n 1p)"
+                printf 'l2=%s\\n' "$(printf '%s\\n' "$MULTI" | sed -n 2p)"
+                printf 'both=%s\\n' "$MULTI"
+                printf '%s' "$TOKEN" | head -c 9; sleep 0.5; printf '%s' "$TOKEN" | tail -c +10; echo
+            - name: after
+              run: |
+                echo "after=$(env | grep -c -e '^TOKEN=' -e '^MULTI=' || true)"
+                echo "fetched=$(moat-ctx secret get TOKEN)"
+                moat-ctx secret get OTHER || echo "denied=$?"
+      """;
+
+  @TempDir Path dir;
+
+  /** Contracts 1 and 2 as stand-ins: a token per claimed job, TOKEN and MULTI granted, others refused. */
+  static CtxBackends standIns() {
+    Map<String, Long> tokens = new ConcurrentHashMap<>();
+    Map<String, String> granted = Map.of("TOKEN", TOKEN, "MULTI", MULTI);
+    return new CtxBackends(
+        token -> {
+          Long job = tokens.get(token);
+          if (job == null) throw ApiException.unauthorized("not a job credential");
+          return job;
+        },
+        (job, name) -> {
+          String value = granted.get(name);
+          if (value == null) throw ApiException.forbidden("secret " + name + " is not granted to job " + job + ": it has no environment binding");
+          return Secret.of(value);
+        },
+        job -> granted.values().stream().map(Secret::of).toList(),
+        job -> {
+          String token = "job-" + job + "-" + UUID.randomUUID();
+          tokens.put(token, job);
+          return token;
+        });
+  }
+
+  @Test
+  void noFormOfAStepSecretReachesTheStoredLog() throws Exception {
+    try (var s = Scenario.createWith(dir, null, c -> c, standIns())) {
+      s.agent(new PoolSettings(Tier.BWRAP, Optional.empty(), new Limits(512L << 20, 256, 1000), Optional.empty()));
+      long run = s.pushOne(WORKFLOW);
+      JsonNode ended = s.awaitRunEnded(run);
+      JsonNode job = Scenario.job(ended, "leak");
+      long jobId = job.path("id").asLong();
+      String stored = storedLog(s, jobId);
+
+      assertThat(job.path("status").asString()).as(stored).isEqualTo("succeeded");
+      assertThat(stored).contains("before=0\n", "after=0\n", "raw=***\n", "fetched=***\n")
+          .contains("moat-ctx: secret OTHER is not granted to job " + jobId + ": it has no environment binding\ndenied=3\n");
+      // Base64 keeps only the up to 3 characters at each end that the neighbouring bytes decide.
+      assertThat(stored.lines().filter(l -> l.matches("b64(url)?=.{0,3}\\*\\*\\*.{0,3}")).count()).as(stored).isEqualTo(6);
+      // The two URL encodings and the value split across two writes are all mask.
+      assertThat(stored.lines().filter(l -> l.equals("***")).count()).as(stored).isEqualTo(3);
+      assertThat(stored).contains("{\"t\": \"***\"}", "l1=***\n", "l2=***\n", "both=***\n");
+      for (String value : List.of(TOKEN, MULTI)) {
+        for (byte[] form : SecretForms.of(value)) {
+          assertThat(stored).as("a form of a secret in the stored log").doesNotContain(new String(form, StandardCharsets.UTF_8));
+        }
+      }
+      assertThat(stored).doesNotContain("s3cr3t", "first-line-", "second-line-");
+      assertThat(s.server.log(jobId)).isEqualTo(stored);
+    }
+  }
+
+  /** The job's log as the server stored it, read from the database file itself. */
+  static String storedLog(Scenario s, long jobId) throws Exception {
+    StringBuilder log = new StringBuilder();
+    try (var c = DriverManager.getConnection("jdbc:sqlite:" + s.server.dataDir().resolve("moat.db"));
+        var st = c.prepareStatement("SELECT data FROM log_chunks WHERE job_id = ? ORDER BY seq")) {
+      st.setLong(1, jobId);
+      try (var rs = st.executeQuery()) {
+        while (rs.next()) log.append(rs.getString(1));
+      }
+    }
+    return log.toString();
+  }
+}
