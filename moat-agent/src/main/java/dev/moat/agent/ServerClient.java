@@ -15,7 +15,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.List;
 
 /**
  * The agent's side of the wire protocol, over {@code java.net.http}. Every call has a timeout. A
@@ -39,7 +38,7 @@ final class ServerClient {
     private static String detailOf(String body) {
       try {
         var node = Json.MAPPER.readTree(body);
-        if (node != null && node.hasNonNull("detail")) return node.get("detail").asText();
+        if (node != null && node.hasNonNull("detail")) return node.get("detail").asString();
       } catch (RuntimeException e) {
         // not a problem document
       }
@@ -116,15 +115,13 @@ final class ServerClient {
     send(req, HttpResponse.BodyHandlers.discarding());
   }
 
-  /** The ID token (a JWT) from the identity part's route, whose JSON names it {@code token}. */
+  /** The ID token (a JWT) for {@code audience} from {@code IdentityRoutes}, whose JSON names it {@code token}. */
   String ctxIdToken(String jobToken, String audience) throws IOException {
     var req = ctx("/api/v1/ctx/id-token?audience=" + java.net.URLEncoder.encode(audience, java.nio.charset.StandardCharsets.UTF_8),
         jobToken).GET().build();
     var node = Json.MAPPER.readTree(send(req, HttpResponse.BodyHandlers.ofString()).body());
-    for (String field : List.of("token", "idToken", "id_token", "value")) {
-      if (node.hasNonNull(field)) return node.get(field).asText();
-    }
-    throw new IOException("the server's id-token answer has no token field");
+    if (!node.hasNonNull("token")) throw new IOException("the server's id-token answer has no token field");
+    return node.get("token").asString();
   }
 
   private HttpRequest.Builder ctx(String path, String jobToken) {

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The server's side of the ctx socket, driven by a fake agent: the ctx routes take only a job
  * credential and answer with the store's value or its reason, outputs reach the jobs that need
  * the job, and the server masks a log that the agent did not (a secret split across two chunks,
- * and its base64), in the SQLite file itself. Contracts 1 and 2 are {@link SecretsMaskingTest#standIns}.
+ * and its base64), in the SQLite file itself. Job credentials are the identity part's; the store is {@link SecretsMaskingTest#standIns}.
  */
 class CtxRoutesTest {
   static final String TWO_JOBS = "on: push\njobs:\n  a: {runs-on: [linux], steps: [{run: 'true'}]}\n"
@@ -81,9 +81,14 @@ class CtxRoutesTest {
     assertThat(Json.MAPPER.readTree(denied.body()).path("detail").asString())
         .isEqualTo("secret OTHER is not granted to job " + a.jobId() + ": it has no environment binding");
 
-    // The user's API token and a made-up one are not job credentials.
+    // The user's API token and a made-up one are not job credentials; an ended job's is no more.
     assertThat(get("/api/v1/ctx/secrets/TOKEN", server.token()).statusCode()).isEqualTo(401);
     assertThat(get("/api/v1/ctx/secrets/TOKEN", "job-" + a.jobId()).statusCode()).isEqualTo(401);
+    agent.start(a.jobId());
+    agent.finish(a.jobId(), new JobResult("succeeded", 0, "ok", 0));
+    var ended = get("/api/v1/ctx/secrets/TOKEN", a.jobToken());
+    assertThat(ended.statusCode()).isEqualTo(401);
+    assertThat(ended.body()).contains("is no longer valid: the job is succeeded");
   }
 
   @Test

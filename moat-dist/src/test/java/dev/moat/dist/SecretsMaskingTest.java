@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -30,9 +29,8 @@ import tools.jackson.databind.JsonNode;
  * from any step and a secret the job isn't granted is refused with the server's reason. None of the
  * values, in any form, is in the log as stored in the SQLite file itself.
  *
- * <p>The job credential and the secret store are stand-ins with the signatures of contracts 1 and 2
- * (their parts are built in parallel): a token per claimed job, two granted secrets, a 403 for any
- * other name.
+ * <p>Job credentials are the identity part's real ones; the secret store is a stand-in with the
+ * signatures of contract 2 (built in parallel): two granted secrets, a 403 for any other name.
  */
 class SecretsMaskingTest {
   static final String TOKEN = "s3cr3t/Val+ue\"q&x=1 " + UUID.randomUUID().toString().substring(0, 8);
@@ -62,31 +60,21 @@ class SecretsMaskingTest {
                 echo "after=$(env | grep -c -e '^TOKEN=' -e '^MULTI=' || true)"
                 echo "fetched=$(moat-ctx secret get TOKEN)"
                 moat-ctx secret get OTHER || echo "denied=$?"
+                echo "idtoken=$(moat-ctx id-token --audience moat-test | cut -c1-3)"
       """;
 
   @TempDir Path dir;
 
-  /** Contracts 1 and 2 as stand-ins: a token per claimed job, TOKEN and MULTI granted, others refused. */
+  /** Contract 2 as a stand-in: TOKEN and MULTI granted, any other name refused. */
   static CtxBackends standIns() {
-    Map<String, Long> tokens = new ConcurrentHashMap<>();
     Map<String, String> granted = Map.of("TOKEN", TOKEN, "MULTI", MULTI);
     return new CtxBackends(
-        token -> {
-          Long job = tokens.get(token);
-          if (job == null) throw ApiException.unauthorized("not a job credential");
-          return job;
-        },
         (job, name) -> {
           String value = granted.get(name);
           if (value == null) throw ApiException.forbidden("secret " + name + " is not granted to job " + job + ": it has no environment binding");
           return Secret.of(value);
         },
-        job -> granted.values().stream().map(Secret::of).toList(),
-        job -> {
-          String token = "job-" + job + "-" + UUID.randomUUID();
-          tokens.put(token, job);
-          return token;
-        });
+        job -> granted.values().stream().map(Secret::of).toList());
   }
 
   @Test
@@ -100,7 +88,7 @@ class SecretsMaskingTest {
       String stored = storedLog(s, jobId);
 
       assertThat(job.path("status").asString()).as(stored).isEqualTo("succeeded");
-      assertThat(stored).contains("before=0\n", "after=0\n", "raw=***\n", "fetched=***\n")
+      assertThat(stored).contains("before=0\n", "after=0\n", "raw=***\n", "fetched=***\n", "idtoken=eyJ\n")
           .contains("moat-ctx: secret OTHER is not granted to job " + jobId + ": it has no environment binding\ndenied=3\n");
       // Base64 keeps only the up to 3 characters at each end that the neighbouring bytes decide.
       assertThat(stored.lines().filter(l -> l.matches("b64(url)?=.{0,3}\\*\\*\\*.{0,3}")).count()).as(stored).isEqualTo(6);

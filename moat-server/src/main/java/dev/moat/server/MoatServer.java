@@ -23,6 +23,10 @@ import dev.moat.server.github.GitHubTrust;
 import dev.moat.server.github.PermissionCache;
 import dev.moat.server.github.StatusReporter;
 import dev.moat.server.http.Http;
+import dev.moat.server.identity.IdTokens;
+import dev.moat.server.identity.IdentityRoutes;
+import dev.moat.server.identity.JobCredentials;
+import dev.moat.server.identity.SigningKeys;
 import dev.moat.server.http.Problems;
 import dev.moat.server.repo.AllowedSigners;
 import dev.moat.server.repo.GitReader;
@@ -88,8 +92,7 @@ public final class MoatServer implements AutoCloseable {
   }
 
   /**
-   * @param backends job credentials and the job's secrets for the ctx routes and the log mask (issue 5's
-   *     identity and store parts)
+   * @param backends the job's secrets for the ctx routes and the log mask (issue 5's store part)
    */
   public static MoatServer start(ServerConfig config, InstantSource clock, CtxBackends backends) throws IOException {
     // Before anything else: a bad policy file stops the start and touches nothing.
@@ -107,7 +110,6 @@ public final class MoatServer implements AutoCloseable {
       var approvals = new Approvals(held, runs, users, audit, config.allowSelfApproval());
       var signers = new AllowedSigners(db.jdbi(), clock, audit);
       var logs = new LogService(db.jdbi(), backends.values());
-      runs.useJobTokens(backends.tokens());
       var outputs = new JobOutputs(db.jdbi(), clock);
       var repos = new RepoService(db.jdbi(), clock, config.hookCommand());
       var starter = new RunStarter(git, runs);
@@ -117,6 +119,9 @@ public final class MoatServer implements AutoCloseable {
           new GitHubTrust(new PermissionCache(clock, PermissionCache.DEFAULT_TTL)), new MoatForgeRuns(starter, approvals), db.jdbi(), audit,
           clock);
       var statuses = new StatusReporter(github, db.jdbi());
+      var jobCredentials = new JobCredentials(db.jdbi(), clock);
+      var signingKeys = SigningKeys.open(dataDir, clock, SigningKeys.GRACE);
+      var idTokens = new IdTokens(db.jdbi(), clock, signingKeys, url::get, IdTokens.DEFAULT_TTL, audit);
       runs.graceLeases();
       Javalin app = Javalin.create(cfg -> {
         cfg.concurrency.useVirtualThreads = true;
@@ -133,10 +138,11 @@ public final class MoatServer implements AutoCloseable {
         new UserRoutes(tokens, users).register(cfg.routes);
         new AuditRoutes(tokens, audit).register(cfg.routes);
         new AgentRoutes(tokens, agents, runs, logs, repos, git, dispatch, config.pollWait()).register(cfg.routes);
-        new CtxRoutes(backends, outputs).register(cfg.routes);
+        new CtxRoutes(jobCredentials, backends, outputs).register(cfg.routes);
         new GitHookRoutes(repos, signers, starter, db.jdbi(), clock).register(cfg.routes);
         new GitHubRoutes(tokens, github.repos(), url::get).register(cfg.routes);
         new GitHubHookRoutes(github, db.jdbi(), clock).register(cfg.routes);
+        new IdentityRoutes(tokens, jobCredentials, idTokens, signingKeys, audit, url::get).register(cfg.routes);
       });
       app.start(config.host(), config.port());
       url.set("http://" + config.host() + ":" + app.port());

@@ -17,7 +17,11 @@ public enum AuditAction {
   /** A forge change's author resolved to a tier and the change decided (GitHub provider). */
   TRUST_RESOLVED,
   /** A forge membership event dropped cached permissions (GitHub provider). */
-  PERMISSIONS_INVALIDATED;
+  PERMISSIONS_INVALIDATED,
+  /** A job got an OIDC ID token (job, audience, jti; never the token). */
+  ID_TOKEN_ISSUED,
+  /** The OIDC issuer's signing keys rotated: next became current. */
+  OIDC_KEY_ROTATED;
 
   public String wire() {
     return name().toLowerCase(Locale.ROOT);

@@ -5,6 +5,7 @@ import dev.moat.common.wire.CtxOutput;
 import dev.moat.common.wire.CtxSecretValue;
 import dev.moat.server.http.ApiException;
 import dev.moat.server.http.Http;
+import dev.moat.server.identity.JobCredentials;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
@@ -14,13 +15,16 @@ import io.javalin.http.Context;
  * ({@code Authorization: Bearer <jobToken>}), which only the agent holds: the sandbox talks to the
  * agent's socket, never to these routes. Which secrets a job gets, and the audit of each read or
  * denial, are the secret store's ({@link CtxBackends#secrets()}); a credential is valid only while
- * its job is dispatched or running ({@link CtxBackends#jobs()}). Thread-safe.
+ * its job is dispatched or running ({@link JobCredentials#authenticate}). {@code GET
+ * /api/v1/ctx/id-token} is the identity part's ({@code IdentityRoutes}). Thread-safe.
  */
 public final class CtxRoutes {
+  private final JobCredentials credentials;
   private final CtxBackends backends;
   private final JobOutputs outputs;
 
-  public CtxRoutes(CtxBackends backends, JobOutputs outputs) {
+  public CtxRoutes(JobCredentials credentials, CtxBackends backends, JobOutputs outputs) {
+    this.credentials = credentials;
     this.backends = backends;
     this.outputs = outputs;
   }
@@ -46,6 +50,6 @@ public final class CtxRoutes {
   }
 
   private long job(Context ctx) {
-    return backends.jobs().authenticate(Http.bearer(ctx));
+    return credentials.authenticate(Http.bearer(ctx));
   }
 }

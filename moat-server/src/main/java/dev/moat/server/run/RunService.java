@@ -22,6 +22,7 @@ import dev.moat.server.audit.Audit;
 import dev.moat.server.audit.AuditAction;
 import dev.moat.server.event.Wakeup;
 import dev.moat.server.http.ApiException;
+import dev.moat.server.identity.JobCredentials;
 import dev.moat.server.repo.GitReader;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -59,6 +60,8 @@ public final class RunService {
   private final Duration ackTimeout;
   private final Duration leaseTtl;
   private final PlacementPolicy policy;
+  /** Stateless over the database: the server's ctx routes authenticate with their own instance. */
+  private final JobCredentials credentials;
 
   /**
    * @param holdTtl how long a hold waits for a decision before the run expires
@@ -75,6 +78,7 @@ public final class RunService {
     this.dispatch = dispatch;
     this.ackTimeout = ackTimeout;
     this.leaseTtl = leaseTtl;
+    this.credentials = new JobCredentials(jdbi, clock);
   }
 
   /**
@@ -199,7 +203,8 @@ public final class RunService {
    * Hands up to {@code capacity} minus the jobs it already holds of the queued jobs whose labels the
    * agent serves, whose image (if they name one) is the one its pool runs, and whose placement
    * admits the agent's pool and sandbox tier, to it (state DISPATCHED with an ack deadline). A job
-   * never goes to a pool its placement did not admit, whatever labels the agent claims.
+   * never goes to a pool its placement did not admit, whatever labels the agent claims. Each
+   * assignment carries the job credential minted for this dispatch (in the same transaction).
    */
   public List<JobAssignment> claim(String agentId, String agentPool, List<String> agentLabels, String agentImage,
       IsolationTier agentTier, int capacity) {
@@ -215,31 +220,21 @@ public final class RunService {
         if (image != null && !image.equals(agentImage)) continue;
         if (store.transition(h, job.id(), JobState.QUEUED, JobState.DISPATCHED,
             JobUpdate.dispatched(agentId, now + ackTimeout.toMillis()))) {
-          out.add(assignment(h, job));
+          out.add(assignment(h, job, credentials.mint(h, job.id(), agentId, agentPool, agentTier)));
         }
       }
       return out;
     });
   }
 
-  /**
-   * Who mints job credentials at claim time (the identity part); until set, jobs get none. Set once
-   * at server start, before agents poll.
-   */
-  public void useJobTokens(dev.moat.server.ctx.CtxBackends.JobTokens tokens) {
-    this.jobTokens = java.util.Objects.requireNonNull(tokens, "tokens");
-  }
-
   /** The job as sent to the agent: its plan, the outputs of the jobs it needs, its credential. */
-  private JobAssignment assignment(Handle h, JobRow job) {
+  private JobAssignment assignment(Handle h, JobRow job, String jobToken) {
     RunRow run = store.run(h, job.runId()).orElseThrow();
     var env = new java.util.LinkedHashMap<>(dev.moat.server.ctx.JobOutputs.forNeeds(h, run.id(), job.needs()));
     env.putAll(job.plan().env());
     return new JobAssignment(job.id(), run.id(), run.repo(), run.ref(), run.sha(), run.workflowName(), job.name(),
-        env, Math.max(1, job.timeoutMs() / 1000), job.plan().steps(), job.plan().image(), jobTokens.mint(job.id()));
+        env, Math.max(1, job.timeoutMs() / 1000), job.plan().steps(), job.plan().image(), jobToken);
   }
-
-  private volatile dev.moat.server.ctx.CtxBackends.JobTokens jobTokens = job -> null;
 
   /**
    * Renews the leases of the jobs an agent says it runs. Returns those it must stop: cancelled,
