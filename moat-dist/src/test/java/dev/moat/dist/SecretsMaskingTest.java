@@ -26,7 +26,8 @@ import tools.jackson.databind.JsonNode;
  * URL-safe at all three alignments, URL-encoded both ways, JSON-escaped, each line of a multi-line
  * value) and TOKEN split across two writes with a pause longer than the log's flush between; a step
  * without {@code secrets:} sees none of them in {@code env}; {@code moat-ctx secret get} works
- * from any step and a secret the job isn't granted is refused with the server's reason. None of the
+ * from any step and a secret the job isn't granted is refused with the server's reason; an ID token
+ * and an output come through the same socket, the output to the job that needs this one. None of the
  * values, in any form, is in the log as stored in the SQLite file itself.
  *
  * <p>Job credentials are the identity part's real ones; the secret store is a stand-in with the
@@ -61,6 +62,11 @@ class SecretsMaskingTest {
                 echo "fetched=$(moat-ctx secret get TOKEN)"
                 moat-ctx secret get OTHER || echo "denied=$?"
                 echo "idtoken=$(moat-ctx id-token --audience moat-test | cut -c1-3)"
+                moat-ctx output set color blue
+        use:
+          needs: [leak]
+          steps:
+            - run: echo "color=$MOAT_NEEDS_LEAK_COLOR"
       """;
 
   @TempDir Path dir;
@@ -102,6 +108,43 @@ class SecretsMaskingTest {
       }
       assertThat(stored).doesNotContain("s3cr3t", "first-line-", "second-line-");
       assertThat(s.server.log(jobId)).isEqualTo(stored);
+      // moat-ctx output set reached the job that needs this one.
+      assertThat(s.server.log(Scenario.job(ended, "use").path("id").asLong())).contains("color=blue\n");
+    }
+  }
+
+  @Test
+  void anOciJobGetsStepSecretsThroughStdinAndMoatCtxFromItsMinimalImage() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(Path.of("/usr/sbin/runc")), "runc is not installed");
+    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(PoolTest.IMAGES.resolve("index.json")),
+        "no test image store (built by moat-sandbox's tests)");
+    try (var s = Scenario.createWith(dir, null, c -> c, standIns())) {
+      s.agent(new PoolSettings(Tier.OCI, Optional.of("debian-bookworm"), new Limits(512L << 20, 256, 1000), Optional.empty()));
+      long run = s.pushOne("""
+          on: push
+          jobs:
+            oci:
+              image: debian-bookworm
+              steps:
+                - run: echo "before=$(env | grep -c '^TOKEN=' || true)"
+                - secrets: [TOKEN]
+                  run: |
+                    printf 'raw=%s\\n' "$TOKEN"
+                    printf 'b64=%s\\n' "$(printf '%s' "$TOKEN" | base64 -w0)"
+                    printf '%s' "$TOKEN" | head -c 9; sleep 0.5; printf '%s' "$TOKEN" | tail -c +10; echo
+                - run: |
+                    echo "after=$(env | grep -c '^TOKEN=' || true)"
+                    echo "fetched=$(moat-ctx secret get TOKEN)"
+          """);
+      JsonNode job = Scenario.job(s.awaitRunEnded(run), "oci");
+      String stored = storedLog(s, job.path("id").asLong());
+
+      assertThat(job.path("status").asString()).as(stored).isEqualTo("succeeded");
+      assertThat(stored).contains("before=0\n", "raw=***\n", "after=0\n", "fetched=***\n").containsPattern("b64=\\*\\*\\*.{0,3}\n");
+      assertThat(stored.lines().filter(l -> l.equals("***")).count()).as(stored).isEqualTo(1);
+      for (byte[] form : SecretForms.of(TOKEN)) {
+        assertThat(stored).doesNotContain(new String(form, StandardCharsets.UTF_8));
+      }
     }
   }
 

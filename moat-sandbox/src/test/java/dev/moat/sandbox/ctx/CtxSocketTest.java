@@ -75,7 +75,7 @@ class CtxSocketTest {
         Map<String, String> env = Map.of("PATH", SandboxSpec.CTX_BIN + ":/usr/bin:/bin", "MOAT_CTX", SandboxSpec.CTX_SOCKET,
             "STEP_SECRET", VALUE + "-env");
         String script = "command -v moat-ctx; moat-ctx secret get A; echo; echo \"env=$STEP_SECRET\";"
-            + " moat-ctx secret get B; echo \"denied=$?\"; moat-ctx; echo \"usage=$?\";"
+            + " moat-ctx secret get B 2>&1; echo \"denied=$?\"; moat-ctx 2>&1; echo \"usage=$?\";"
             + " test -w /run/moat/bin/moat-ctx && echo helper-writable; sleep 1";
         OutputCapture out = new OutputCapture();
         List<String> seen = new CopyOnWriteArrayList<>();
@@ -94,9 +94,26 @@ class CtxSocketTest {
         // The scan saw the step's processes (sleep) but never its environment.
         assertThat(seen).anyMatch(c -> c.contains("sleep 1"));
         assertThat(seen).noneMatch(c -> c.contains(VALUE + "-env"));
+        assertOtherUidsAreKeptOut(helper, socket);
       }
       assertThat(socket).doesNotExist();
     }
+  }
+
+  /** A host process of another uid (nobody) can't reach the job's socket: its directory is 0700. */
+  private static void assertOtherUidsAreKeptOut(Path helper, Path socket) throws Exception {
+    if (!dev.moat.sandbox.HostUser.current().isRoot()) return; // without root, job and agent share a uid
+    Process p = new ProcessBuilder("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", helper.toString(),
+        "secret", "get", "A").redirectErrorStream(true).start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor();
+    assertThat(out).isEqualTo("moat-ctx: MOAT_CTX is not set: this job has no ctx socket\n");
+    Process q = new ProcessBuilder("/usr/bin/env", "-i", "MOAT_CTX=" + socket, "/usr/bin/setpriv", "--reuid=65534",
+        "--regid=65534", "--clear-groups", helper.toString(), "secret", "get", "A").redirectErrorStream(true).start();
+    String denied = new String(q.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(q.waitFor()).isEqualTo(4);
+    assertThat(denied).isEqualTo("moat-ctx: " + socket + ": Permission denied\n");
   }
 
   /** Every host process's command line, NULs as spaces. */
