@@ -142,7 +142,12 @@ final class JobRunner implements Runnable {
       logs.line("==> step " + (i + 1) + "/" + steps.size() + ": " + step.name());
       String which = "step " + (i + 1) + " (" + step.name() + ")";
       Map<String, String> env = env(hasCtx);
-      // I7: the step's own secrets, fetched just in time, in this step's environment only.
+      // I7: the step's own secrets, fetched just in time, in this step's environment only. Without
+      // moat-ctx the oci tier would have to put them in config.json, on disk: refused instead.
+      if (!step.secrets().isEmpty() && !hasCtx) {
+        logs.line("==> " + which + " needs secrets, but this agent has no moat-ctx (install gcc and libc6-dev)");
+        return new JobResult("failed", null, which + " needs secrets, but the agent has no moat-ctx to hand them over");
+      }
       for (String name : step.secrets()) {
         try {
           env.put(name, ctx.secret(name).revealText());
