@@ -26,6 +26,8 @@ final class JobCtx implements CtxServer.Handler {
   private final String jobToken;
   private final MaskedLog log;
   private final long jobId;
+  /** The step running now, e.g. {@code step 2 (deploy)}, named to the store for its audit. */
+  private volatile String step;
 
   JobCtx(ServerClient server, String jobToken, MaskedLog log, long jobId) {
     this.server = server;
@@ -34,9 +36,14 @@ final class JobCtx implements CtxServer.Handler {
     this.jobId = jobId;
   }
 
+  /** The step that runs from now on, named in the audit of the secrets it gets. */
+  void step(String step) {
+    this.step = step;
+  }
+
   /** Fetches one secret just in time and masks it from now on; throws what the server said. */
   Secret secret(String name) throws IOException {
-    Secret value = server.ctxSecret(jobToken, name);
+    Secret value = server.ctxSecret(jobToken, name, step);
     log.mask(value.revealText());
     LOG.atInfo().addKeyValue("job_id", jobId).addKeyValue("secret", name).log("secret handed to job");
     return value;

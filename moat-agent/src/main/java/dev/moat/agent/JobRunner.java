@@ -141,6 +141,7 @@ final class JobRunner implements Runnable {
       var step = steps.get(i);
       logs.line("==> step " + (i + 1) + "/" + steps.size() + ": " + step.name());
       String which = "step " + (i + 1) + " (" + step.name() + ")";
+      ctx.step(which);
       Map<String, String> env = env(hasCtx);
       // I7: the step's own secrets, fetched just in time, in this step's environment only. Without
       // moat-ctx the oci tier would have to put them in config.json, on disk: refused instead.

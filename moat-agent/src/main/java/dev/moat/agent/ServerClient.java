@@ -102,9 +102,9 @@ final class ServerClient {
    * One secret for the job that {@code jobToken} belongs to (contract 3). The job token, never the
    * agent's credential, authenticates ctx calls, so the server decides by the job alone.
    */
-  dev.moat.common.secret.Secret ctxSecret(String jobToken, String name) throws IOException {
-    var req = ctx("/api/v1/ctx/secrets/" + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8)
-        .replace("+", "%20"), jobToken).GET().build();
+  dev.moat.common.secret.Secret ctxSecret(String jobToken, String name, String step) throws IOException {
+    String path = "/api/v1/ctx/secrets/" + encode(name) + (step == null ? "" : "?step=" + encode(step));
+    var req = ctx(path, jobToken).GET().build();
     var res = send(req, HttpResponse.BodyHandlers.ofString());
     return dev.moat.common.secret.Secret.of(Json.read(res.body(), dev.moat.common.wire.CtxSecretValue.class).value());
   }
@@ -117,11 +117,14 @@ final class ServerClient {
 
   /** The ID token (a JWT) for {@code audience} from {@code IdentityRoutes}, whose JSON names it {@code token}. */
   String ctxIdToken(String jobToken, String audience) throws IOException {
-    var req = ctx("/api/v1/ctx/id-token?audience=" + java.net.URLEncoder.encode(audience, java.nio.charset.StandardCharsets.UTF_8),
-        jobToken).GET().build();
+    var req = ctx("/api/v1/ctx/id-token?audience=" + encode(audience), jobToken).GET().build();
     var node = Json.MAPPER.readTree(send(req, HttpResponse.BodyHandlers.ofString()).body());
     if (!node.hasNonNull("token")) throw new IOException("the server's id-token answer has no token field");
     return node.get("token").asString();
+  }
+
+  private static String encode(String s) {
+    return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   private HttpRequest.Builder ctx(String path, String jobToken) {

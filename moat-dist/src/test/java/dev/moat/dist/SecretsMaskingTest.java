@@ -71,11 +71,15 @@ class SecretsMaskingTest {
 
   @TempDir Path dir;
 
+  /** What the stand-in store was asked: NAME@step, as its audit would record them. */
+  static final java.util.Queue<String> STEPS = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
   /** Contract 2 as a stand-in: TOKEN and MULTI granted, any other name refused. */
   static CtxBackends standIns() {
     Map<String, String> granted = Map.of("TOKEN", TOKEN, "MULTI", MULTI);
     return new CtxBackends(
-        (job, name) -> {
+        (job, name, step) -> {
+          STEPS.add(name + "@" + step);
           String value = granted.get(name);
           if (value == null) throw ApiException.forbidden("secret " + name + " is not granted to job " + job + ": it has no environment binding");
           return Secret.of(value);
@@ -108,6 +112,9 @@ class SecretsMaskingTest {
       }
       assertThat(stored).doesNotContain("s3cr3t", "first-line-", "second-line-");
       assertThat(s.server.log(jobId)).isEqualTo(stored);
+      // The store learns which step asked, for its audit: the step's own secrets and moat-ctx calls.
+      assertThat(STEPS).contains("TOKEN@step 2 (every form)", "MULTI@step 2 (every form)", "TOKEN@step 3 (after)",
+          "OTHER@step 3 (after)");
       // moat-ctx output set reached the job that needs this one.
       assertThat(s.server.log(Scenario.job(ended, "use").path("id").asLong())).contains("color=blue\n");
     }

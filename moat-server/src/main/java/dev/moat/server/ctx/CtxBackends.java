@@ -12,13 +12,13 @@ import java.util.Objects;
  * references ({@code new CtxBackends(store::forJob, store::valuesForJob)}).
  *
  * @param secrets the job's secrets: a value, or a 403 {@link ApiException} naming why (the store
- *     audits the read or the denial)
+ *     audits the read or the denial, with the step when the agent named it, else null)
  * @param values every value the job may be handed, for the server-side mask
  */
 public record CtxBackends(JobSecret secrets, JobSecretValues values) {
   @FunctionalInterface
   public interface JobSecret {
-    Secret forJob(long jobId, String name);
+    Secret forJob(long jobId, String name, String step);
   }
 
   @FunctionalInterface
@@ -34,7 +34,7 @@ public record CtxBackends(JobSecret secrets, JobSecretValues values) {
   /** A server without a secret store: every secret request is refused, nothing is masked. */
   public static CtxBackends none() {
     return new CtxBackends(
-        (job, name) -> {
+        (job, name, step) -> {
           throw ApiException.forbidden("secret " + name + " is not available: this server has no secret store");
         },
         job -> List.of());

@@ -19,6 +19,8 @@ import io.javalin.http.Context;
  * /api/v1/ctx/id-token} is the identity part's ({@code IdentityRoutes}). Thread-safe.
  */
 public final class CtxRoutes {
+  /** Longest step label ({@code ?step=}, for the audit) accepted. */
+  static final int MAX_STEP = 200;
   private final JobCredentials credentials;
   private final CtxBackends backends;
   private final JobOutputs outputs;
@@ -33,7 +35,9 @@ public final class CtxRoutes {
     r.get("/api/v1/ctx/secrets/{name}", ctx -> {
       long job = job(ctx);
       String name = ctx.pathParam("name");
-      Secret value = backends.secrets().forJob(job, name);
+      String step = ctx.queryParam("step");
+      if (step != null && step.length() > MAX_STEP) throw ApiException.invalid("step is longer than " + MAX_STEP + " characters");
+      Secret value = backends.secrets().forJob(job, name, step);
       Http.json(ctx, 200, new CtxSecretValue(name, value.revealText()));
     });
     r.post("/api/v1/ctx/outputs", ctx -> {
