@@ -64,10 +64,16 @@ final class Scenario implements AutoCloseable {
   /** As {@link #create(Path, String)}, with the test's changes to the server's configuration (e.g. a short hold TTL). */
   static Scenario createWith(Path dir, String policyYaml, java.util.function.UnaryOperator<dev.moat.server.ServerConfig> tweak)
       throws IOException {
+    return createWith(dir, policyYaml, tweak, dev.moat.server.ctx.CtxBackends.none());
+  }
+
+  /** As {@link #createWith(Path, String, java.util.function.UnaryOperator)}, the server with these job credentials and secrets. */
+  static Scenario createWith(Path dir, String policyYaml, java.util.function.UnaryOperator<dev.moat.server.ServerConfig> tweak,
+      dev.moat.server.ctx.CtxBackends backends) throws IOException {
     TestAgent.assumeSandbox();
     // Workspaces live in here, so the sandbox uid must be able to traverse it (not list it).
     java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
-    var server = TestServer.startWith(dir.resolve("server"), policyYaml, tweak);
+    var server = TestServer.startWith(dir.resolve("server"), policyYaml, tweak, backends);
     var git = GitFixture.create(dir.resolve("git"));
     server.addRepo("app", git.bare());
     return new Scenario(dir, server, git);

@@ -16,7 +16,10 @@ import org.snakeyaml.engine.v2.nodes.Node;
  */
 final class JobSchema {
   static final List<String> JOB_KEYS = List.of("name", "runs-on", "image", "needs", "env", "timeout", "steps");
-  static final List<String> STEP_KEYS = List.of("name", "run");
+  static final List<String> STEP_KEYS = List.of("name", "run", "secrets");
+  /** A secret's name in {@code secrets:}, which is also the variable it is put in. */
+  static final Pattern SECRET_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
+  static final int MAX_STEP_SECRETS = 32;
   static final int MAX_ID_LENGTH = 64;
   static final int MAX_STEP_NAME = 60;
   private static final Pattern JOB_ID = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]*");
@@ -137,7 +140,29 @@ final class JobSchema {
         .flatMap(e -> YamlValues.nonBlank(e.value(), path + ".run", problems));
     Optional<String> name = step.get("name")
         .flatMap(e -> YamlValues.nonBlank(e.value(), path + ".name", problems));
-    return run.map(script -> new StepSpec(name.orElseGet(() -> defaultStepName(script)), script));
+    List<String> secrets = step.get("secrets").map(e -> secrets(e.value(), path + ".secrets", problems)).orElse(List.of());
+    return run.map(script -> new StepSpec(name.orElseGet(() -> defaultStepName(script)), script, secrets));
+  }
+
+  /** {@code secrets: [NAME, ...]}: names of the secrets that this step alone gets, as variables. */
+  private static List<String> secrets(Node node, String path, ProblemList problems) {
+    List<String> names = new ArrayList<>();
+    List<YamlValues.Item> items = YamlValues.strings(node, path, problems).orElse(List.of());
+    if (items.size() > MAX_STEP_SECRETS) {
+      problems.add(node, "'" + path + "' lists " + items.size() + " secrets; the limit is " + MAX_STEP_SECRETS);
+      return List.of();
+    }
+    for (YamlValues.Item item : items) {
+      if (!SECRET_NAME.matcher(item.value()).matches()) {
+        problems.add(item.node(), "'" + path + "': '" + item.value() + "' is not a secret name: use letters, digits and"
+            + " '_', not starting with a digit, at most 64");
+      } else if (names.contains(item.value())) {
+        problems.add(item.node(), "'" + path + "': secret '" + item.value() + "' is listed twice");
+      } else {
+        names.add(item.value());
+      }
+    }
+    return names;
   }
 
   /** The first non-blank line of the script, trimmed, cut to {@value #MAX_STEP_NAME} characters. */

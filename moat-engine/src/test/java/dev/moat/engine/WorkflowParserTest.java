@@ -120,6 +120,19 @@ class WorkflowParserTest {
   }
 
   @Test
+  void readsAStepsSecretsAndRefusesBadNamesAndRepeats() {
+    Workflow workflow = parse(jobWith("steps:", "  - run: deploy", "    secrets: [API_TOKEN, _x1]", "  - run: test"));
+    var steps = workflow.jobs().getFirst().steps();
+    assertThat(steps.get(0).secrets()).containsExactly("API_TOKEN", "_x1");
+    assertThat(steps.get(1).secrets()).isEmpty();
+
+    assertThat(problems(jobWith("steps: [{run: x, secrets: [1BAD, ok, ok, 'a-b']}]"))).containsExactly(
+        "ci.yml:4:32: 'jobs.a.steps[0].secrets': '1BAD' is not a secret name: use letters, digits and '_', not starting with a digit, at most 64",
+        "ci.yml:4:42: 'jobs.a.steps[0].secrets': secret 'ok' is listed twice",
+        "ci.yml:4:46: 'jobs.a.steps[0].secrets': 'a-b' is not a secret name: use letters, digits and '_', not starting with a digit, at most 64");
+  }
+
+  @Test
   void rejectsUnknownTopLevelKeyWithPositionAndAllowedKeys() {
     assertThat(problems("""
         name: ci
@@ -144,8 +157,8 @@ class WorkflowParserTest {
 
   @Test
   void rejectsUnknownStepKeyWithPosition() {
-    assertThat(problems(jobWith("steps:", "  - run: make", "    secrets: [TOKEN]"))).containsExactly(
-        "ci.yml:6:9: unknown key 'secrets' in 'jobs.a.steps[0]'; allowed: name, run");
+    assertThat(problems(jobWith("steps:", "  - run: make", "    uses: actions/checkout"))).containsExactly(
+        "ci.yml:6:9: unknown key 'uses' in 'jobs.a.steps[0]'; allowed: name, run, secrets");
   }
 
   @Test
@@ -238,7 +251,7 @@ class WorkflowParserTest {
     assertThat(e.getMessage()).isEqualTo(String.join("\n",
         "ci.yml:1:5: unsupported trigger 'schedule'; supported: push, pull_request",
         "ci.yml:4:14: 'jobs.build.timeout': invalid duration '2d'; use e.g. 90s, 15m, 1h30m or a number of minutes",
-        "ci.yml:7:9: unknown key 'uses' in 'jobs.build.steps[0]'; allowed: name, run",
+        "ci.yml:7:9: unknown key 'uses' in 'jobs.build.steps[0]'; allowed: name, run, secrets",
         "ci.yml:9:5: missing required key 'steps' in 'jobs.test'",
         "ci.yml:9:13: job 'test' needs 'biuld', which is not a job of this workflow"));
     assertThat(e.problems()).hasSize(5).first()

@@ -3,6 +3,9 @@ package dev.moat.server;
 import dev.moat.common.Json;
 import dev.moat.engine.placement.PlacementPolicy;
 import dev.moat.server.agent.AgentRoutes;
+import dev.moat.server.ctx.CtxBackends;
+import dev.moat.server.ctx.CtxRoutes;
+import dev.moat.server.ctx.JobOutputs;
 import dev.moat.server.agent.AgentService;
 import dev.moat.server.audit.Audit;
 import dev.moat.server.audit.AuditRoutes;
@@ -85,6 +88,13 @@ public final class MoatServer implements AutoCloseable {
   }
 
   public static MoatServer start(ServerConfig config, InstantSource clock) throws IOException {
+    return start(config, clock, CtxBackends.none());
+  }
+
+  /**
+   * @param backends the job's secrets for the ctx routes and the log mask (issue 5's store part)
+   */
+  public static MoatServer start(ServerConfig config, InstantSource clock, CtxBackends backends) throws IOException {
     // Before anything else: a bad policy file stops the start and touches nothing.
     PlacementPolicy policy = PolicyFile.load(config.policyFile());
     Path dataDir = privateDir(config.dataDir());
@@ -99,7 +109,8 @@ public final class MoatServer implements AutoCloseable {
       var held = new HeldRuns(runs);
       var approvals = new Approvals(held, runs, users, audit, config.allowSelfApproval());
       var signers = new AllowedSigners(db.jdbi(), clock, audit);
-      var logs = new LogService(db.jdbi());
+      var logs = new LogService(db.jdbi(), backends.values());
+      var outputs = new JobOutputs(db.jdbi(), clock);
       var repos = new RepoService(db.jdbi(), clock, config.hookCommand());
       var starter = new RunStarter(git, runs);
       var agents = new AgentService(db.jdbi(), clock, policy);
@@ -127,6 +138,7 @@ public final class MoatServer implements AutoCloseable {
         new UserRoutes(tokens, users).register(cfg.routes);
         new AuditRoutes(tokens, audit).register(cfg.routes);
         new AgentRoutes(tokens, agents, runs, logs, repos, git, dispatch, config.pollWait()).register(cfg.routes);
+        new CtxRoutes(jobCredentials, backends, outputs).register(cfg.routes);
         new GitHookRoutes(repos, signers, starter, db.jdbi(), clock).register(cfg.routes);
         new GitHubRoutes(tokens, github.repos(), url::get).register(cfg.routes);
         new GitHubHookRoutes(github, db.jdbi(), clock).register(cfg.routes);

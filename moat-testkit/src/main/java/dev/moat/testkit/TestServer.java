@@ -23,6 +23,7 @@ public final class TestServer implements AutoCloseable {
   private ServerConfig config;
   private MoatServer server;
   private String token;
+  private dev.moat.server.ctx.CtxBackends backends;
 
   private TestServer(Path dataDir) {
     this.dataDir = dataDir;
@@ -43,6 +44,12 @@ public final class TestServer implements AutoCloseable {
    */
   public static TestServer startWith(Path dataDir, String policyYaml, java.util.function.UnaryOperator<ServerConfig> tweak)
       throws IOException {
+    return startWith(dataDir, policyYaml, tweak, dev.moat.server.ctx.CtxBackends.none());
+  }
+
+  /** As {@link #startWith(Path, String, java.util.function.UnaryOperator)}, with the job credentials and secrets given. */
+  public static TestServer startWith(Path dataDir, String policyYaml, java.util.function.UnaryOperator<ServerConfig> tweak,
+      dev.moat.server.ctx.CtxBackends backends) throws IOException {
     var config = ServerConfig.defaults(dataDir, 0)
         .withTimings(Duration.ofSeconds(2), LEASE, Duration.ofSeconds(1), Duration.ofMillis(100));
     if (policyYaml != null) {
@@ -53,12 +60,13 @@ public final class TestServer implements AutoCloseable {
     }
     var s = new TestServer(dataDir);
     s.config = tweak.apply(config);
+    s.backends = backends;
     s.boot();
     return s;
   }
 
   private void boot() throws IOException {
-    server = MoatServer.start(config);
+    server = MoatServer.start(config, java.time.InstantSource.system(), backends);
     token = (String) Json.read(Files.readString(dataDir.resolve(MoatServer.CREDENTIALS)), Map.class).get("token");
     config = config.withAddress(config.host(), server.port());
   }

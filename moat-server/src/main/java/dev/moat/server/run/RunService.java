@@ -160,7 +160,7 @@ public final class RunService {
   }
 
   private static JobAssignment.Step step(StepSpec s) {
-    return new JobAssignment.Step(s.name(), s.run());
+    return new JobAssignment.Step(s.name(), s.run(), s.secrets());
   }
 
   public RunView view(long runId) {
@@ -227,10 +227,13 @@ public final class RunService {
     });
   }
 
+  /** The job as sent to the agent: its plan, the outputs of the jobs it needs, its credential. */
   private JobAssignment assignment(Handle h, JobRow job, String jobToken) {
     RunRow run = store.run(h, job.runId()).orElseThrow();
+    var env = new java.util.LinkedHashMap<>(dev.moat.server.ctx.JobOutputs.forNeeds(h, run.id(), job.needs()));
+    env.putAll(job.plan().env());
     return new JobAssignment(job.id(), run.id(), run.repo(), run.ref(), run.sha(), run.workflowName(), job.name(),
-        job.plan().env(), Math.max(1, job.timeoutMs() / 1000), job.plan().steps(), job.plan().image(), jobToken);
+        env, Math.max(1, job.timeoutMs() / 1000), job.plan().steps(), job.plan().image(), jobToken);
   }
 
   /**
