@@ -17,7 +17,21 @@ public enum AuditAction {
   /** A forge change's author resolved to a tier and the change decided (GitHub provider). */
   TRUST_RESOLVED,
   /** A forge membership event dropped cached permissions (GitHub provider). */
-  PERMISSIONS_INVALIDATED;
+  PERMISSIONS_INVALIDATED,
+  /** A secret was set (created or replaced); never its value. */
+  SECRET_SET,
+  /** A secret was removed. */
+  SECRET_REMOVED,
+  /** A job read a secret (job, step when known, scope and name; never the value). */
+  SECRET_READ,
+  /** A job asked for a secret its environment binding does not grant. */
+  SECRET_DENIED,
+  /** Every value was re-sealed with a new master key (or a rotation started). */
+  KEY_ROTATED,
+  ENVIRONMENT_CREATED,
+  ENVIRONMENT_REMOVED,
+  /** A job's environment refused it at run creation (unknown environment, branch or trust tier). */
+  ENVIRONMENT_REFUSED;
 
   public String wire() {
     return name().toLowerCase(Locale.ROOT);
