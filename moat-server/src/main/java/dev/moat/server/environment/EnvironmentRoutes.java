@@ -19,6 +19,13 @@ public final class EnvironmentRoutes {
   public record Create(String name, List<String> scopes, List<String> branches, String minTrust, Integer reviewers,
       Long waitSeconds) {}
 
+  /** An environment as the API shows it. */
+  public record View(String name, List<String> scopes, List<String> branches, String minTrust, int reviewers, long waitSeconds) {
+    static View of(Environment e) {
+      return new View(e.name(), e.scopes(), e.branches(), e.minTrust().wire(), e.reviewers(), e.waitTimer().toSeconds());
+    }
+  }
+
   private final ApiTokens tokens;
   private final Environments environments;
 
@@ -30,11 +37,11 @@ public final class EnvironmentRoutes {
   public void register(RoutesConfig r) {
     r.get("/api/v1/environments", ctx -> {
       tokens.require(ctx, Role.VIEWER);
-      Http.json(ctx, 200, environments.list());
+      Http.json(ctx, 200, environments.list().stream().map(View::of).toList());
     });
     r.post("/api/v1/environments", ctx -> {
       var admin = tokens.requireAdmin(ctx);
-      Http.json(ctx, 201, environments.create(admin.actor(), environment(Http.body(ctx, Create.class))));
+      Http.json(ctx, 201, View.of(environments.create(admin.actor(), environment(Http.body(ctx, Create.class)))));
     });
     r.delete("/api/v1/environments/{name}", ctx -> {
       var admin = tokens.requireAdmin(ctx);
