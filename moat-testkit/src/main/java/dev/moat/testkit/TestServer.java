@@ -72,6 +72,13 @@ public final class TestServer implements AutoCloseable {
     boot();
   }
 
+  /** Stops it and starts it again on the same data directory and port with a changed configuration (e.g. other master keys). */
+  public void restart(java.util.function.UnaryOperator<ServerConfig> tweak) throws IOException {
+    stop();
+    config = tweak.apply(config);
+    boot();
+  }
+
   public String url() {
     return server.url();
   }
