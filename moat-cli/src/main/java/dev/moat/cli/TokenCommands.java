@@ -1,6 +1,7 @@
 package dev.moat.cli;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,9 +16,12 @@ final class TokenCommands {
     @Option(names = "--ttl", defaultValue = "PT1H", description = "How long the token is valid (ISO-8601, e.g. PT1H).")
     Duration ttl;
 
+    @Option(names = "--label", description = "A label the agent may serve (repeatable; default: its pool's labels, or any).")
+    List<String> labels = List.of();
+
     @Override
     public void run() {
-      var token = new ApiClient(Target.resolve()).post("/api/v1/tokens", Map.of("pool", pool, "ttlSeconds", ttl.toSeconds()));
+      var token = new ApiClient(Target.resolve()).post("/api/v1/tokens", Map.of("pool", pool, "ttlSeconds", ttl.toSeconds(), "labels", labels));
       System.out.println(token.path("token").asString());
     }
   }

@@ -43,6 +43,7 @@ class AgentProtocolTest {
     git.push();
     var poll = agent.poll(1, List.of());
     assertThat(poll.assignments()).hasSize(1);
+    assertThat(poll.assignments().getFirst().jobToken()).as("each claim carries a job credential").startsWith("moat_job_");
     return poll.assignments().getFirst();
   }
 

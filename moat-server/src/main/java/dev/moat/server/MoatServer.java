@@ -20,6 +20,10 @@ import dev.moat.server.github.GitHubTrust;
 import dev.moat.server.github.PermissionCache;
 import dev.moat.server.github.StatusReporter;
 import dev.moat.server.http.Http;
+import dev.moat.server.identity.IdTokens;
+import dev.moat.server.identity.IdentityRoutes;
+import dev.moat.server.identity.JobCredentials;
+import dev.moat.server.identity.SigningKeys;
 import dev.moat.server.http.Problems;
 import dev.moat.server.repo.AllowedSigners;
 import dev.moat.server.repo.GitReader;
@@ -116,6 +120,9 @@ public final class MoatServer implements AutoCloseable {
           new GitHubTrust(new PermissionCache(clock, PermissionCache.DEFAULT_TTL)), new MoatForgeRuns(starter, approvals), db.jdbi(), audit,
           clock);
       var statuses = new StatusReporter(github, db.jdbi());
+      var jobCredentials = new JobCredentials(db.jdbi(), clock);
+      var signingKeys = SigningKeys.open(dataDir, clock, SigningKeys.GRACE);
+      var idTokens = new IdTokens(db.jdbi(), clock, signingKeys, url::get, IdTokens.DEFAULT_TTL, audit);
       runs.graceLeases();
       Javalin app = Javalin.create(cfg -> {
         cfg.concurrency.useVirtualThreads = true;
@@ -137,6 +144,7 @@ public final class MoatServer implements AutoCloseable {
         new GitHubHookRoutes(github, db.jdbi(), clock).register(cfg.routes);
         new SecretRoutes(tokens, secrets).register(cfg.routes);
         new EnvironmentRoutes(tokens, environments).register(cfg.routes);
+        new IdentityRoutes(tokens, jobCredentials, idTokens, signingKeys, audit, url::get).register(cfg.routes);
       });
       app.start(config.host(), config.port());
       url.set("http://" + config.host() + ":" + app.port());

@@ -52,6 +52,11 @@ public final class FakeAgent {
     return agent;
   }
 
+  /** The agent credential it polls with, for tests that present it where it must not work. */
+  public String credential() {
+    return credential;
+  }
+
   public PollResponse poll(int capacity, List<Long> running) throws IOException {
     return poll(new PollRequest(capacity, running));
   }

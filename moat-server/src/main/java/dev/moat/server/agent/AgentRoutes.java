@@ -18,6 +18,7 @@ import dev.moat.server.run.RunService;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The agent protocol (see {@code dev.moat.common.wire}) plus the admin route that mints
@@ -25,8 +26,8 @@ import java.time.Duration;
  * {@code pollWait} has passed.
  */
 public final class AgentRoutes {
-  /** Body of {@code POST /api/v1/tokens}. */
-  public record TokenRequest(String pool, Long ttlSeconds) {}
+  /** Body of {@code POST /api/v1/tokens}; {@code labels} (optional) are what the agent may serve. */
+  public record TokenRequest(String pool, Long ttlSeconds, List<String> labels) {}
 
   private final ApiTokens tokens;
   private final AgentService agents;
@@ -53,7 +54,8 @@ public final class AgentRoutes {
     r.post("/api/v1/tokens", ctx -> {
       tokens.requireAdmin(ctx);
       var req = Http.body(ctx, TokenRequest.class);
-      Http.json(ctx, 201, agents.createToken(req.pool(), Duration.ofSeconds(req.ttlSeconds() == null ? 3600 : req.ttlSeconds())));
+      Http.json(ctx, 201, agents.createToken(req.pool(), req.labels() == null ? List.of() : req.labels(),
+          Duration.ofSeconds(req.ttlSeconds() == null ? 3600 : req.ttlSeconds())));
     });
     r.post("/api/v1/agents/register", ctx -> Http.json(ctx, 201, agents.register(Http.body(ctx, RegisterRequest.class))));
     r.post("/api/v1/agent/poll", ctx -> Http.json(ctx, 200, poll(agent(ctx), Http.body(ctx, PollRequest.class))));

@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
@@ -22,9 +23,13 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.core.type.TypeReference;
 
 /**
- * Agent identities: one-time registration tokens (hashed, with a TTL) traded for an agent credential
- * (hashed) bound to the token's pool. Under a placement policy that declares pools, tokens are made
- * and used only for those pools. Thread-safe.
+ * Agent identities (DESIGN I9): one-time registration tokens (hashed, with a TTL) traded for an
+ * agent credential (hashed) bound to the token's pool and to labels it was granted. Under a
+ * placement policy that declares pools, tokens are made and used only for those pools. The labels
+ * an agent may serve are those its token names, else those its policy pool lists, else (no grant
+ * on either: the default policy and a token without labels) whatever it asks for; an agent asking
+ * for a label it wasn't granted is refused and its token stays unused. Claims read pool and labels
+ * from the credential's row, never from the poll. Thread-safe.
  */
 public final class AgentService {
   private static final Logger LOG = LoggerFactory.getLogger(AgentService.class);
@@ -33,8 +38,13 @@ public final class AgentService {
   /** An authenticated agent. */
   public record Agent(String id, String name, String pool, List<String> labels) {}
 
-  /** A new registration token, shown once. */
-  public record RegistrationToken(String token, String pool, Instant expiresAt) {}
+  /** A new registration token, shown once; {@code labels} are those it grants (empty: no grant of its own). */
+  public record RegistrationToken(String token, String pool, List<String> labels, Instant expiresAt) {
+    @Override
+    public String toString() {
+      return "RegistrationToken[pool=" + pool + ", labels=" + labels + ", expiresAt=" + expiresAt + "]";
+    }
+  }
 
   private final Jdbi jdbi;
   private final InstantSource clock;
@@ -49,15 +59,46 @@ public final class AgentService {
   }
 
   public RegistrationToken createToken(String pool, Duration ttl) {
+    return createToken(pool, List.of(), ttl);
+  }
+
+  /**
+   * A token for one agent of {@code pool} granted {@code labels} (empty: the pool's labels under the
+   * policy, else any). Granted labels must lie within the policy pool's own.
+   */
+  public RegistrationToken createToken(String pool, List<String> labels, Duration ttl) {
     if (pool == null || !PoolSpec.NAME.matcher(pool).matches()) throw ApiException.invalid("pool must match " + PoolSpec.NAME);
     if (!policy.acceptsPool(pool)) throw ApiException.invalid(notInPolicy(pool));
     if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(Duration.ofDays(7)) > 0) throw ApiException.invalid("ttl must be within 7 days");
+    List<String> grant = List.copyOf(labels);
+    try {
+      Labels.check(grant);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.invalid(e.getMessage());
+    }
+    String beyondPool = notGranted(grant, poolGrant(pool));
+    if (beyondPool != null) throw ApiException.invalid("pool " + pool + " " + beyondPool);
     String token = Tokens.random("moat_reg");
     long now = clock.millis();
     jdbi.useHandle(h -> h.createUpdate("""
-            INSERT INTO registration_tokens (hash, pool, created_at, expires_at) VALUES (:hash, :pool, :now, :exp)""")
-        .bind("hash", Tokens.hash(token)).bind("pool", pool).bind("now", now).bind("exp", now + ttl.toMillis()).execute());
-    return new RegistrationToken(token, pool, Instant.ofEpochMilli(now + ttl.toMillis()));
+            INSERT INTO registration_tokens (hash, pool, labels, created_at, expires_at)
+            VALUES (:hash, :pool, :labels, :now, :exp)""")
+        .bind("hash", Tokens.hash(token)).bind("pool", pool).bind("labels", grant.isEmpty() ? null : Json.write(grant))
+        .bind("now", now).bind("exp", now + ttl.toMillis()).execute());
+    return new RegistrationToken(token, pool, grant, Instant.ofEpochMilli(now + ttl.toMillis()));
+  }
+
+  /** The labels the policy lets agents of {@code pool} serve, or empty when it grants no limit. */
+  private Optional<List<String>> poolGrant(String pool) {
+    return policy.pool(pool).map(PoolSpec::labels).filter(l -> !l.isEmpty());
+  }
+
+  /** Why {@code asked} goes beyond {@code grant}, or null when it doesn't (or there is no grant). */
+  private static String notGranted(List<String> asked, Optional<List<String>> grant) {
+    if (grant.isEmpty()) return null;
+    var beyond = asked.stream().filter(l -> !grant.get().contains(l)).toList();
+    return beyond.isEmpty() ? null
+        : "grants labels " + String.join(", ", grant.get()) + "; not " + String.join(", ", beyond);
   }
 
   /** Uses up a registration token and creates the agent; a used, expired or unknown token is refused. */
@@ -73,10 +114,16 @@ public final class AgentService {
               WHERE hash = :hash AND used_at IS NULL AND expires_at > :now""")
           .bind("now", now).bind("agent", agentId).bind("hash", Tokens.hash(req.token())).execute();
       if (used != 1) throw ApiException.unauthorized("registration token is unknown, expired or already used");
-      String p = h.createQuery("SELECT pool FROM registration_tokens WHERE hash = :hash")
-          .bind("hash", Tokens.hash(req.token())).mapTo(String.class).one();
+      record Grant(String pool, String labels) {}
+      Grant grant = h.createQuery("SELECT pool, labels FROM registration_tokens WHERE hash = :hash")
+          .bind("hash", Tokens.hash(req.token())).map((rs, c) -> new Grant(rs.getString(1), rs.getString(2))).one();
+      String p = grant.pool();
       // A token made before the policy changed: refused, and (rolled back) still unused.
       if (!policy.acceptsPool(p)) throw ApiException.forbidden(notInPolicy(p));
+      Optional<List<String>> tokenGrant = Optional.ofNullable(grant.labels()).map(j -> Json.MAPPER.readValue(j, STRINGS));
+      String beyond = notGranted(req.labels(), tokenGrant.isPresent() ? tokenGrant : poolGrant(p));
+      // Refused, and (rolled back) the token is still unused.
+      if (beyond != null) throw ApiException.forbidden((tokenGrant.isPresent() ? "the registration token " : "pool " + p + " ") + beyond);
       h.createUpdate("""
               INSERT INTO agents (id, name, pool, labels, credential_hash, created_at)
               VALUES (:id, :name, :pool, :labels, :cred, :now)""")

@@ -31,7 +31,11 @@ public enum AuditAction {
   ENVIRONMENT_CREATED,
   ENVIRONMENT_REMOVED,
   /** A job's environment refused it at run creation (unknown environment, branch or trust tier). */
-  ENVIRONMENT_REFUSED;
+  ENVIRONMENT_REFUSED,
+  /** A job got an OIDC ID token (job, audience, jti; never the token). */
+  ID_TOKEN_ISSUED,
+  /** The OIDC issuer's signing keys rotated: next became current. */
+  OIDC_KEY_ROTATED;
 
   public String wire() {
     return name().toLowerCase(Locale.ROOT);

@@ -22,6 +22,7 @@ import dev.moat.server.audit.Audit;
 import dev.moat.server.audit.AuditAction;
 import dev.moat.server.event.Wakeup;
 import dev.moat.server.http.ApiException;
+import dev.moat.server.identity.JobCredentials;
 import dev.moat.server.repo.GitReader;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -60,6 +61,8 @@ public final class RunService {
   private final Duration leaseTtl;
   private final PlacementPolicy policy;
   private final JobGate gate;
+  /** Stateless over the database: the server's ctx routes authenticate with their own instance. */
+  private final JobCredentials credentials;
 
   /** Without environments: a job that names one is refused ({@link JobGate#NONE}). */
   public RunService(Jdbi jdbi, InstantSource clock, Wakeup dispatch, Duration ackTimeout, Duration leaseTtl,
@@ -84,6 +87,7 @@ public final class RunService {
     this.dispatch = dispatch;
     this.ackTimeout = ackTimeout;
     this.leaseTtl = leaseTtl;
+    this.credentials = new JobCredentials(jdbi, clock);
   }
 
   /**
@@ -247,7 +251,8 @@ public final class RunService {
    * Hands up to {@code capacity} minus the jobs it already holds of the queued jobs whose labels the
    * agent serves, whose image (if they name one) is the one its pool runs, and whose placement
    * admits the agent's pool and sandbox tier, to it (state DISPATCHED with an ack deadline). A job
-   * never goes to a pool its placement did not admit, whatever labels the agent claims.
+   * never goes to a pool its placement did not admit, whatever labels the agent claims. Each
+   * assignment carries the job credential minted for this dispatch (in the same transaction).
    */
   public List<JobAssignment> claim(String agentId, String agentPool, List<String> agentLabels, String agentImage,
       IsolationTier agentTier, int capacity) {
@@ -263,17 +268,17 @@ public final class RunService {
         if (image != null && !image.equals(agentImage)) continue;
         if (store.transition(h, job.id(), JobState.QUEUED, JobState.DISPATCHED,
             JobUpdate.dispatched(agentId, now + ackTimeout.toMillis()))) {
-          out.add(assignment(h, job));
+          out.add(assignment(h, job, credentials.mint(h, job.id(), agentId, agentPool, agentTier)));
         }
       }
       return out;
     });
   }
 
-  private JobAssignment assignment(Handle h, JobRow job) {
+  private JobAssignment assignment(Handle h, JobRow job, String jobToken) {
     RunRow run = store.run(h, job.runId()).orElseThrow();
     return new JobAssignment(job.id(), run.id(), run.repo(), run.ref(), run.sha(), run.workflowName(), job.name(),
-        job.plan().env(), Math.max(1, job.timeoutMs() / 1000), job.plan().steps(), job.plan().image());
+        job.plan().env(), Math.max(1, job.timeoutMs() / 1000), job.plan().steps(), job.plan().image(), jobToken);
   }
 
   /**
