@@ -227,7 +227,7 @@ public final class SecretStore {
     } else {
       why = env.refusal(job.ref(), job.tier());
     }
-    if (why == null && !Scopes.validName(name)) why = "'" + name + "' is not a secret name";
+    if (why == null && !Scopes.validName(name)) why = "that is not a secret name (letters, digits and '_', at most 128)";
     if (why != null) throw deny(job, name, step, why);
     List<String> scopes = env.scopesFor(job.repo());
     for (String scope : scopes) {
@@ -270,14 +270,16 @@ public final class SecretStore {
     return List.copyOf(out);
   }
 
-  private ApiException deny(JobContext job, String name, String step, String why) {
+  private ApiException deny(JobContext job, String rawName, String step, String why) {
+    // The name comes from the job: cut it so a job can't stuff the audit log.
+    String name = rawName == null ? "null" : rawName.length() > 128 ? rawName.substring(0, 128) + "..." : rawName;
     var detail = new LinkedHashMap<String, Object>();
     detail.put("job", job.jobId());
     if (step != null) detail.put("step", step);
-    detail.put("name", String.valueOf(name));
+    detail.put("name", name);
     if (job.environment() != null) detail.put("environment", job.environment());
     detail.put("why", why);
-    audit.record(actor(job.jobId()), AuditAction.SECRET_DENIED, job.runId(), String.valueOf(name), detail);
+    audit.record(actor(job.jobId()), AuditAction.SECRET_DENIED, job.runId(), name, detail);
     LOG.atInfo().addKeyValue("job_id", job.jobId()).addKeyValue("name", name).addKeyValue("why", why).log("secret denied");
     return ApiException.forbidden("secret " + name + " denied: " + why);
   }
