@@ -10,6 +10,8 @@ import dev.moat.common.Json;
 import dev.moat.common.secret.MasterKey;
 import dev.moat.server.MoatServer;
 import dev.moat.server.ServerConfig;
+import dev.moat.testkit.FakeAgent;
+import dev.moat.testkit.GitFixture;
 import dev.moat.testkit.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,6 +79,7 @@ class SecretsCliTest {
       assertThat(server.api().get("/api/v1/admin/keys").path("sealed").toString()).isEqualTo("{\"2\":1}");
       var after = moat(server, "secret", "list", "env:production");
       assertThat(after.out()).contains("DEPLOY_TOKEN", "v2");
+      assertThat(readAsAJob(server)).as("the value still reads, through a job's environment").isEqualTo(VALUE);
       server.stop();
 
       // A ring without the key that seals the value is refused at start, with how to fix it.
@@ -95,6 +98,21 @@ class SecretsCliTest {
       assertThat(set.err()).contains("no master key configured: start the server with --master-key FILE or MOAT_MASTER_KEY");
       assertThat(moat(server, "runs").code()).isZero();
     }
+  }
+
+  /** Runs a job bound to an environment that binds env:production, claims and starts it, and reads DEPLOY_TOKEN as it. */
+  private String readAsAJob(TestServer server) throws Exception {
+    server.api().post("/api/v1/environments", Map.of("name", "staging", "scopes", List.of("env:production")));
+    var git = GitFixture.create(dir.resolve("git"));
+    server.addRepo("app", git.bare());
+    git.workflow("on: push\njobs: {use: {runs-on: [linux], environment: staging, steps: [{run: 'true'}]}}\n").commit("c");
+    assertThat(git.push()).contains("runs [");
+    var agent = FakeAgent.registered(server, List.of("linux"));
+    var assigned = agent.poll(1, List.of()).assignments();
+    assertThat(assigned).hasSize(1);
+    long job = assigned.getFirst().jobId();
+    agent.start(job);
+    return server.secrets().forJob(job, "DEPLOY_TOKEN").revealText();
   }
 
   private static MasterKey readKey(Path f) {

@@ -96,6 +96,11 @@ public final class TestServer implements AutoCloseable {
     return server.runStarter();
   }
 
+  /** The server's secret store (what the ctx routes read through), to check values in this JVM. */
+  public dev.moat.server.secret.SecretStore secrets() {
+    return server.secrets();
+  }
+
   public ApiClient api() {
     return new ApiClient(new Target(url(), token));
   }
