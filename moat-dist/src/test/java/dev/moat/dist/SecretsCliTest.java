@@ -61,6 +61,13 @@ class SecretsCliTest {
       var denied = moatAs(server, dev, "secret", "list");
       assertThat(denied.code()).isEqualTo(3);
       assertThat(denied.err()).contains("this needs the maintainer role; dave is developer");
+      var asDev = new dev.moat.cli.ApiClient(new dev.moat.cli.Target(server.url(), dev));
+      assertThatThrownBy(() -> asDev.put("/api/v1/secrets/global/X", Map.of("value", "long enough")))
+          .hasMessage("this needs the maintainer role; dave is developer");
+      assertThatThrownBy(() -> server.api().get("/api/v1/secrets/env:production/DEPLOY_TOKEN"))
+          .as("no route returns a value, not even to the admin").isInstanceOf(dev.moat.cli.CliException.class);
+      assertThatThrownBy(() -> asDev.post("/api/v1/environments", Map.of("name", "loose")))
+          .hasMessage("this needs the admin role; dave is developer");
 
       var env = moat(server, "env", "create", "production", "--branch", "main", "--reviewers", "1", "--wait", "30s");
       assertThat(env.code()).as(env.err()).isZero();
