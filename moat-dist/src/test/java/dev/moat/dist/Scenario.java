@@ -145,7 +145,16 @@ final class Scenario implements AutoCloseable {
   /** Commits the workflow and pushes; returns the run ids the hook reported. */
   List<Long> push(String workflowYaml) throws IOException {
     git.workflow(workflowYaml).commit("change");
-    String out = git.push();
+    return runsStarted(git.push());
+  }
+
+  /** Commits the workflow and pushes it to {@code branch}; returns the run ids the hook reported. */
+  List<Long> pushTo(String branch, String workflowYaml) throws IOException {
+    git.workflow(workflowYaml).commit("change on " + branch);
+    return runsStarted(git.pushTo(branch));
+  }
+
+  private static List<Long> runsStarted(String out) {
     Matcher m = RUNS.matcher(out);
     if (!m.find()) throw new AssertionError("the push started no run: " + out);
     return java.util.Arrays.stream(m.group(1).split(",\\s*")).map(Long::parseLong).toList();

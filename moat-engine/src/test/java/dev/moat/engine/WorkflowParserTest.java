@@ -145,7 +145,22 @@ class WorkflowParserTest {
   @Test
   void rejectsUnknownJobKeyWithPosition() {
     assertThat(problems(jobWith("container: debian", "steps: [{run: make}]"))).containsExactly(
-        "ci.yml:4:5: unknown key 'container' in 'jobs.a'; allowed: name, runs-on, image, needs, env, timeout, steps");
+        "ci.yml:4:5: unknown key 'container' in 'jobs.a'; allowed: name, runs-on, image, needs, env, timeout, steps, environment");
+  }
+
+  @Test
+  void readsAJobsEnvironment() {
+    Workflow wf = WorkflowParser.parse("ci.yml", jobWith("environment: production", "steps: [{run: make}]"));
+    assertThat(wf.jobs().getFirst().environment()).contains("production");
+    Workflow none = WorkflowParser.parse("ci.yml", jobWith("steps: [{run: make}]"));
+    assertThat(none.jobs().getFirst().environment()).isEmpty();
+  }
+
+  @Test
+  void rejectsAnEnvironmentThatIsNotAnEnvironmentName() {
+    assertThat(problems(jobWith("environment: Prod/EU", "steps: [{run: make}]"))).containsExactly(
+        "ci.yml:4:18: 'jobs.a.environment': 'Prod/EU' is not an environment name: use lower-case letters, digits, "
+            + "'_' and '-', at most 64, starting with a letter or digit");
   }
 
   @Test

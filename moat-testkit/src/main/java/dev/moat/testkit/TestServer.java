@@ -80,6 +80,13 @@ public final class TestServer implements AutoCloseable {
     boot();
   }
 
+  /** Stops it and starts it again on the same data directory and port with a changed configuration (e.g. other master keys). */
+  public void restart(java.util.function.UnaryOperator<ServerConfig> tweak) throws IOException {
+    stop();
+    config = tweak.apply(config);
+    boot();
+  }
+
   public String url() {
     return server.url();
   }
@@ -95,6 +102,11 @@ public final class TestServer implements AutoCloseable {
   /** The server's trust-aware run start, to start a change's runs with a given trust decision. */
   public dev.moat.server.run.RunStarter runStarter() {
     return server.runStarter();
+  }
+
+  /** The server's secret store (what the ctx routes read through), to check values in this JVM. */
+  public dev.moat.server.secret.SecretStore secrets() {
+    return server.secrets();
   }
 
   public ApiClient api() {
