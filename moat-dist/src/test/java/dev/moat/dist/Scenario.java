@@ -64,7 +64,7 @@ final class Scenario implements AutoCloseable {
   /** As {@link #create(Path, String)}, with the test's changes to the server's configuration (e.g. a short hold TTL). */
   static Scenario createWith(Path dir, String policyYaml, java.util.function.UnaryOperator<dev.moat.server.ServerConfig> tweak)
       throws IOException {
-    return createWith(dir, policyYaml, tweak, dev.moat.server.ctx.CtxBackends.none());
+    return createWith(dir, policyYaml, tweak, null);
   }
 
   /** As {@link #createWith(Path, String, java.util.function.UnaryOperator)}, the server with these job credentials and secrets. */

@@ -44,7 +44,7 @@ public final class TestServer implements AutoCloseable {
    */
   public static TestServer startWith(Path dataDir, String policyYaml, java.util.function.UnaryOperator<ServerConfig> tweak)
       throws IOException {
-    return startWith(dataDir, policyYaml, tweak, dev.moat.server.ctx.CtxBackends.none());
+    return startWith(dataDir, policyYaml, tweak, null);
   }
 
   /** As {@link #startWith(Path, String, java.util.function.UnaryOperator)}, with the job credentials and secrets given. */
