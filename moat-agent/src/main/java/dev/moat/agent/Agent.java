@@ -39,7 +39,11 @@ public final class Agent implements AutoCloseable {
   private volatile boolean closed;
   private volatile Thread loop;
 
-  private Agent(AgentConfig config, SandboxTier tier, ServerClient server, Workspaces workspaces, String agentId) {
+  private final Path ctxHelper;
+
+  private Agent(AgentConfig config, SandboxTier tier, ServerClient server, Workspaces workspaces, String agentId,
+      Path ctxHelper) {
+    this.ctxHelper = ctxHelper;
     this.config = config;
     this.tier = tier;
     this.server = server;
@@ -69,11 +73,28 @@ public final class Agent implements AutoCloseable {
     }
     var workspaces = new Workspaces(config.workRoot(), config.workspaceDiskBytes());
     workspaces.sweep();
-    var agent = new Agent(config, tier, server, workspaces, identity.agentId());
+    var agent = new Agent(config, tier, server, workspaces, identity.agentId(), ctxHelper(config));
     agent.loop = Thread.ofVirtual().name("agent-poll").start(agent::pollLoop);
     LOG.atInfo().addKeyValue("agent", identity.agentId()).addKeyValue("pool", identity.pool())
         .addKeyValue("tier", tier.name()).addKeyValue("server", config.server().toString()).log("agent started");
     return agent;
+  }
+
+  /**
+   * Builds {@code moat-ctx} beside the workspace root (which every uid can traverse, unlike the
+   * data directory: bwrap opens the helper as the job's uid). Without gcc the agent still runs,
+   * and says so: its jobs get no ctx socket (steps' {@code secrets:} still work).
+   */
+  private static Path ctxHelper(AgentConfig config) {
+    Path dir = config.workRoot().resolveSibling(config.workRoot().getFileName() + "-bin");
+    try {
+      Path helper = dev.moat.sandbox.ctx.CtxHelper.build(dir);
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+      return helper;
+    } catch (IOException e) {
+      LOG.atError().addKeyValue("error", e.getMessage()).log("no moat-ctx: jobs on this agent get no ctx socket");
+      return null;
+    }
   }
 
   private static void writePrivate(Path file, String content) throws IOException {
@@ -106,7 +127,7 @@ public final class Agent implements AutoCloseable {
           JobRunner job = running.get(id);
           if (job != null) job.stop();
         });
-        res.assignments().forEach(a -> launch(new JobRunner(a, server, tier, workspaces, config.image())));
+        res.assignments().forEach(a -> launch(new JobRunner(a, server, tier, workspaces, config.image(), ctxHelper)));
       } catch (IOException e) {
         if (closed) return;
         if (!warned) LOG.atWarn().addKeyValue("error", e.getMessage()).log("server unreachable; retrying");

@@ -7,6 +7,7 @@ import dev.moat.sandbox.ExecResult;
 import dev.moat.sandbox.Sandbox;
 import dev.moat.sandbox.SandboxSpec;
 import dev.moat.sandbox.SandboxTier;
+import dev.moat.sandbox.ctx.CtxServer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,9 +39,16 @@ final class JobRunner implements Runnable {
   private final AtomicReference<Sandbox> sandbox = new AtomicReference<>();
 
   private final Optional<String> image;
+  private final Path ctxHelper;
 
-  JobRunner(JobAssignment job, ServerClient server, SandboxTier tier, Workspaces workspaces, Optional<String> image) {
+  /**
+   * @param ctxHelper the built {@code moat-ctx} ({@link dev.moat.sandbox.ctx.CtxHelper}), or null when
+   *     this agent could not build it: its jobs then have no ctx socket
+   */
+  JobRunner(JobAssignment job, ServerClient server, SandboxTier tier, Workspaces workspaces, Optional<String> image,
+      Path ctxHelper) {
     this.job = job;
+    this.ctxHelper = ctxHelper;
     this.image = image;
     this.server = server;
     this.tier = tier;
@@ -68,7 +76,7 @@ final class JobRunner implements Runnable {
     }
     LOG.atInfo().addKeyValue("job_id", job.jobId()).addKeyValue("run_id", job.runId()).addKeyValue("repo", job.repo())
         .addKeyValue("sha", job.sha()).log("job started");
-    var logs = new LogShipper(batch -> server.logs(job.jobId(), batch).next(), Long.toString(job.jobId()));
+    var logs = new MaskedLog(new LogShipper(batch -> server.logs(job.jobId(), batch).next(), Long.toString(job.jobId())));
     JobResult result;
     long denials = 0;
     Path workspace = null;
@@ -94,7 +102,7 @@ final class JobRunner implements Runnable {
    * Tells the user, and the agent's log, how many connections the pool's egress policy refused,
    * and returns the count for the job's result (0 when it can't be read: the log says so).
    */
-  private long reportDenials(Sandbox s, LogShipper logs) {
+  private long reportDenials(Sandbox s, MaskedLog logs) {
     try {
       long denied = s.egressDenials();
       if (denied == 0) return 0;
@@ -107,7 +115,7 @@ final class JobRunner implements Runnable {
     }
   }
 
-  private JobResult execute(Path workspace, LogShipper logs) throws IOException {
+  private JobResult execute(Path workspace, MaskedLog logs) throws IOException {
     if (job.image() != null && !image.equals(Optional.of(job.image()))) {
       // The server matches images; this is the agent's own check that a pool never runs another.
       String offered = image.map(i -> "only image " + i).orElse("no image (its sandboxes run over the host's /usr)");
@@ -117,15 +125,39 @@ final class JobRunner implements Runnable {
     try (var source = server.source(job.jobId())) {
       new TarExtractor(workspace, MAX_SOURCE_BYTES, 200_000).extract(source);
     }
-    sandbox.set(tier.create(new SandboxSpec("job-" + job.jobId(), workspace)));
+    sandbox.set(tier.create(new SandboxSpec("job-" + job.jobId(), workspace, ctxHelper)));
     if (stopped.get()) sandbox.get().kill();
+    JobCtx ctx = new JobCtx(server, job.jobToken(), logs, job.jobId());
+    Optional<java.nio.file.Path> socket = sandbox.get().ctxSocket();
+    try (CtxServer _ = socket.isEmpty() ? null : CtxServer.start(socket.get(), ctx, "job-" + job.jobId())) {
+      return steps(ctx, socket.isPresent(), logs);
+    }
+  }
+
+  private JobResult steps(JobCtx ctx, boolean hasCtx, MaskedLog logs) throws IOException {
     Instant deadline = Instant.now().plusSeconds(job.timeoutSeconds());
     List<JobAssignment.Step> steps = job.steps();
     for (int i = 0; i < steps.size(); i++) {
       var step = steps.get(i);
       logs.line("==> step " + (i + 1) + "/" + steps.size() + ": " + step.name());
-      ExecResult r = sandbox.get().exec(List.of("/bin/sh", "-e", "-c", step.run()), env(), logs::write, deadline);
       String which = "step " + (i + 1) + " (" + step.name() + ")";
+      ctx.step(which);
+      Map<String, String> env = env(hasCtx);
+      // I7: the step's own secrets, fetched just in time, in this step's environment only. Without
+      // moat-ctx the oci tier would have to put them in config.json, on disk: refused instead.
+      if (!step.secrets().isEmpty() && !hasCtx) {
+        logs.line("==> " + which + " needs secrets, but this agent has no moat-ctx (install gcc and libc6-dev)");
+        return new JobResult("failed", null, which + " needs secrets, but the agent has no moat-ctx to hand them over");
+      }
+      for (String name : step.secrets()) {
+        try {
+          env.put(name, ctx.secret(name).revealText());
+        } catch (ServerClient.Rejected e) {
+          logs.line("==> " + which + " was refused secret " + name + ": " + e.detail);
+          return new JobResult("failed", null, which + " was refused secret " + name + ": " + e.detail);
+        }
+      }
+      ExecResult r = sandbox.get().exec(List.of("/bin/sh", "-e", "-c", step.run()), env, logs::write, deadline);
       if (r.limitsHit().contains(ExecResult.LimitHit.PIDS)) {
         logs.line("==> " + which + " hit the job's process limit: a fork or thread was refused");
       }
@@ -153,9 +185,11 @@ final class JobRunner implements Runnable {
     return new JobResult("succeeded", 0, "all " + steps.size() + " steps succeeded");
   }
 
-  private Map<String, String> env() {
+  private Map<String, String> env(boolean hasCtx) {
     var env = new LinkedHashMap<String, String>();
-    env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    String path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    env.put("PATH", hasCtx ? path + ":" + SandboxSpec.CTX_BIN : path);
+    if (hasCtx) env.put("MOAT_CTX", SandboxSpec.CTX_SOCKET);
     env.put("HOME", SandboxSpec.WORKSPACE);
     env.put("LANG", "C.UTF-8");
     env.put("CI", "true");
@@ -172,7 +206,7 @@ final class JobRunner implements Runnable {
   }
 
   /** Ships the whole log, then the result; both are retried until the server answers. */
-  private void finish(LogShipper logs, JobResult result) {
+  private void finish(MaskedLog logs, JobResult result) {
     try {
       logs.close();
       Retry.untilAnswered(() -> server.finish(job.jobId(), result), stopped::get);

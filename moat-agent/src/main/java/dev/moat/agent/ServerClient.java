@@ -26,10 +26,23 @@ final class ServerClient {
   static final class Rejected extends IOException {
     private static final long serialVersionUID = 1L;
     final int status;
+    /** The problem's {@code detail}, or the body when it isn't a problem document. */
+    final String detail;
 
     Rejected(int status, String body) {
       super("server refused (" + status + "): " + body);
       this.status = status;
+      this.detail = detailOf(body);
+    }
+
+    private static String detailOf(String body) {
+      try {
+        var node = Json.MAPPER.readTree(body);
+        if (node != null && node.hasNonNull("detail")) return node.get("detail").asString();
+      } catch (RuntimeException e) {
+        // not a problem document
+      }
+      return body.strip();
     }
   }
 
@@ -83,6 +96,40 @@ final class ServerClient {
     var req = HttpRequest.newBuilder(base.resolve("/api/v1/agent/jobs/" + jobId + "/source"))
         .timeout(Duration.ofMinutes(5)).header("Authorization", "Bearer " + credential).GET().build();
     return send(req, HttpResponse.BodyHandlers.ofInputStream()).body();
+  }
+
+  /**
+   * One secret for the job that {@code jobToken} belongs to (contract 3). The job token, never the
+   * agent's credential, authenticates ctx calls, so the server decides by the job alone.
+   */
+  dev.moat.common.secret.Secret ctxSecret(String jobToken, String name, String step) throws IOException {
+    String path = "/api/v1/ctx/secrets/" + encode(name) + (step == null ? "" : "?step=" + encode(step));
+    var req = ctx(path, jobToken).GET().build();
+    var res = send(req, HttpResponse.BodyHandlers.ofString());
+    return dev.moat.common.secret.Secret.of(Json.read(res.body(), dev.moat.common.wire.CtxSecretValue.class).value());
+  }
+
+  void ctxOutput(String jobToken, dev.moat.common.wire.CtxOutput output) throws IOException {
+    var req = ctx("/api/v1/ctx/outputs", jobToken).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(Json.write(output))).build();
+    send(req, HttpResponse.BodyHandlers.discarding());
+  }
+
+  /** The ID token (a JWT) for {@code audience} from {@code IdentityRoutes}, whose JSON names it {@code token}. */
+  String ctxIdToken(String jobToken, String audience) throws IOException {
+    var req = ctx("/api/v1/ctx/id-token?audience=" + encode(audience), jobToken).GET().build();
+    var node = Json.MAPPER.readTree(send(req, HttpResponse.BodyHandlers.ofString()).body());
+    if (!node.hasNonNull("token")) throw new IOException("the server's id-token answer has no token field");
+    return node.get("token").asString();
+  }
+
+  private static String encode(String s) {
+    return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  private HttpRequest.Builder ctx(String path, String jobToken) {
+    if (jobToken == null) throw new IllegalStateException("the server sent this job without a job credential");
+    return HttpRequest.newBuilder(base.resolve(path)).timeout(CALL_TIMEOUT).header("Authorization", "Bearer " + jobToken);
   }
 
   private HttpRequest post(String path, Object body, Duration timeout, boolean authenticated) {

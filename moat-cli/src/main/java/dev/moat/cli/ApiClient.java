@@ -40,6 +40,10 @@ public final class ApiClient {
         .build());
   }
 
+  public JsonNode delete(String path) {
+    return send(request(path, Duration.ofSeconds(60)).DELETE().build());
+  }
+
   private HttpRequest.Builder request(String path, Duration timeout) {
     return HttpRequest.newBuilder(URI.create(target.url() + path)).timeout(timeout)
         .header("Authorization", "Bearer " + target.token());
@@ -59,6 +63,7 @@ public final class ApiClient {
     if (status < 300) return res.body().isEmpty() ? Json.MAPPER.nullNode() : Json.MAPPER.readTree(res.body());
     String detail = detail(res.body());
     if (status == 401 || status == 403) throw new CliException(CliException.UNAUTHORISED, detail);
+    if (status == 503) throw new CliException(CliException.UNAVAILABLE, detail);
     if (status >= 500) throw new CliException(CliException.UNAVAILABLE, "server error: " + detail);
     throw new CliException(CliException.USAGE, detail);
   }

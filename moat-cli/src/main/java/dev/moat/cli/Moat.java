@@ -23,6 +23,9 @@ import picocli.CommandLine.Command;
       HoldCommands.Reject.class,
       HoldCommands.Audit.class,
       UserCommands.class,
+      SecretCommands.class,
+      EnvCommands.class,
+      AdminCommands.class,
       TokenCommands.class,
       OidcCommands.class,
       HookCommands.class

@@ -2,12 +2,16 @@ package dev.moat.dist;
 
 import dev.moat.cli.CliException;
 import dev.moat.cli.Target;
+import dev.moat.common.secret.MasterKey;
 import dev.moat.engine.placement.PolicyException;
 import dev.moat.server.MoatServer;
 import dev.moat.server.ServerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -31,14 +35,44 @@ final class ServerCommand implements Callable<Integer> {
       + "trust tier, and the pools. Default: trusted on bwrap, known and unknown need oci, any pool at its agents' tier.")
   Path policy;
 
+  @Option(names = "--master-key", paramLabel = "FILE", description = "A master key file (mode 0600, v<n>:<base64>) that "
+      + "seals secrets; repeat it during a key rotation (the highest version seals, the others only open). Else "
+      + "$MOAT_MASTER_KEY (keys separated by ','). Without any, secrets are off (their routes answer 503).")
+  List<Path> masterKeyFiles = new ArrayList<>();
+
   /** The configuration these options give; a bad value is a usage error (exit 2). */
   ServerConfig config() {
     try {
-      var d = ServerConfig.defaults(Target.dataDir(), port).withAddress(host, port).withHolds(holdTtl, allowSelfApproval);
+      var d = ServerConfig.defaults(Target.dataDir(), port).withAddress(host, port).withHolds(holdTtl, allowSelfApproval)
+          .withMasterKeys(masterKeys(masterKeyFiles, System.getenv("MOAT_MASTER_KEY")));
       return policy == null ? d : d.withPolicy(policy);
     } catch (IllegalArgumentException e) {
       throw new CliException(CliException.USAGE, e.getMessage());
     }
+  }
+
+  /** The keys in {@code files}, or else in {@code env} (comma-separated); none: an empty list. */
+  static List<MasterKey> masterKeys(List<Path> files, String env) {
+    List<MasterKey> keys = new ArrayList<>();
+    for (Path f : files) {
+      try {
+        keys.add(MasterKey.read(f));
+      } catch (IOException e) {
+        throw new IllegalArgumentException(e.getMessage());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("master key file " + f + ": " + e.getMessage());
+      }
+    }
+    if (keys.isEmpty() && env != null && !env.isBlank()) {
+      for (String k : env.split(",")) {
+        try {
+          keys.add(MasterKey.parse(k));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("MOAT_MASTER_KEY: " + e.getMessage());
+        }
+      }
+    }
+    return keys;
   }
 
   @Override
@@ -53,6 +87,9 @@ final class ServerCommand implements Callable<Integer> {
       server = MoatServer.start(config);
     } catch (PolicyException e) {
       System.err.println("moat server: the placement policy " + policy + " is not valid:\n" + e.getMessage());
+      return 2;
+    } catch (IllegalStateException e) {
+      System.err.println("moat server: " + e.getMessage());
       return 2;
     }
     var stopped = new CountDownLatch(1);

@@ -3,6 +3,7 @@ package dev.moat.dist;
 import dev.moat.cli.ApiClient;
 import dev.moat.cli.CliException;
 import dev.moat.cli.Target;
+import dev.moat.common.secret.MasterKey;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -44,12 +45,21 @@ final class UpCommand implements Callable<Integer> {
   private void ensureServer(Path data) throws IOException, InterruptedException {
     var server = Daemon.in(data, "server");
     if (server.process().isPresent() && healthy(Target.resolve().url())) return;
-    server.start(List.of("server", "--port", Integer.toString(port)));
+    server.start(List.of("server", "--port", Integer.toString(port), "--master-key", masterKey(data).toString()));
     String url = "http://127.0.0.1:" + port;
     if (!await(() -> healthy(url) && Files.exists(data.resolve("credentials.json")), Duration.ofSeconds(60))) {
       throw new CliException(CliException.UNAVAILABLE, "the server did not start; see " + server.logFile());
     }
   }
+
+  /** The data directory's master key file, {@value #MASTER_KEY}: generated (v1, mode 0600) if absent, never replaced. */
+  static Path masterKey(Path data) throws IOException {
+    Path file = data.resolve(MASTER_KEY);
+    if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) MasterKey.generate(1).writeNew(file);
+    return file;
+  }
+
+  static final String MASTER_KEY = "master.key";
 
   private static void ensureAgent(Path data, ApiClient api) throws IOException, InterruptedException {
     var agent = Daemon.in(data, "agent");
@@ -82,6 +92,7 @@ final class UpCommand implements Callable<Integer> {
     System.out.println("Moat is up.");
     System.out.println("  server       " + url + "   (logs: " + data.resolve("logs") + ")");
     System.out.println("  credentials  " + data.resolve("credentials.json") + "   (admin token, mode 0600)");
+    System.out.println("  master key   " + data.resolve(MASTER_KEY) + "   (seals secrets, mode 0600; back it up)");
     System.out.println("  demo repo    " + demo + "   (each commit is pushed and runs .moat/workflows/ci.yml)");
     System.out.println("  first run    #" + run.path("id").asLong() + " " + run.path("status").asString());
     System.out.println();

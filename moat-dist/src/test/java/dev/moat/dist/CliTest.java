@@ -27,6 +27,11 @@ class CliTest {
 
   /** Runs the CLI with {@code token} ({@code $MOAT_TOKEN}), or with the admin's credentials.json when null. */
   static Result moatAs(TestServer server, String token, String... args) throws Exception {
+    return moatWithInput(server, token, null, args);
+  }
+
+  /** As {@link #moatAs}, with {@code stdin} (null: none) written to the CLI's standard input. */
+  static Result moatWithInput(TestServer server, String token, String stdin, String... args) throws Exception {
     var argv = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
         "-cp", System.getProperty("java.class.path"), Main.class.getName()));
     argv.addAll(List.of(args));
@@ -39,6 +44,9 @@ class CliTest {
       pb.environment().put("MOAT_TOKEN", token);
     }
     Process p = pb.start();
+    try (var in = p.getOutputStream()) {
+      if (stdin != null) in.write(stdin.getBytes(StandardCharsets.UTF_8));
+    }
     var err = p.getErrorStream();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     return new Result(p.waitFor(), out, new String(err.readAllBytes(), StandardCharsets.UTF_8));

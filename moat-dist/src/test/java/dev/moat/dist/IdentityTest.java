@@ -207,17 +207,21 @@ class IdentityTest {
         .until(() -> agent.poll(1, List.of()).assignments(), a -> !a.isEmpty()).getFirst();
   }
 
-  /**
-   * A relying party: keys from the server's JWKS over HTTP, ES256 only, the exact issuer, one
-   * audience, every claim required, and {@code now} as its clock.
-   */
   private DefaultJWTProcessor<SecurityContext> processor(String audience, Date now) throws Exception {
-    var jwks = JWKSourceBuilder.<SecurityContext>create(URI.create(server.url() + "/.well-known/jwks.json").toURL())
+    return relyingParty(server.url(), audience, now);
+  }
+
+  /**
+   * A relying party of the issuer at {@code issuer}: keys from its JWKS over HTTP, ES256 only, the
+   * exact issuer, one audience, every claim required, and {@code now} as its clock.
+   */
+  static DefaultJWTProcessor<SecurityContext> relyingParty(String issuer, String audience, Date now) throws Exception {
+    var jwks = JWKSourceBuilder.<SecurityContext>create(URI.create(issuer + "/.well-known/jwks.json").toURL())
         .cache(false).refreshAheadCache(false).rateLimited(false).retrying(false).build();
     var processor = new DefaultJWTProcessor<SecurityContext>();
     processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.ES256, jwks));
     processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(audience,
-        new JWTClaimsSet.Builder().issuer(server.url()).build(),
+        new JWTClaimsSet.Builder().issuer(issuer).build(),
         Set.of("sub", "exp", "iat", "nbf", "jti", "run_id", "job_id", "workflow", "ref", "sha", "trust_tier",
             "environment", "pool", "sandbox_tier")) {
       @Override

@@ -43,7 +43,7 @@ class IsolationTest {
         String envOutput = log.substring(log.indexOf("==> step 1/2"), log.indexOf("==> step 2/2"));
         Set<String> names = Arrays.stream(envOutput.split("\n")).skip(1).map(l -> l.split("=", 2)[0]).collect(Collectors.toSet());
         assertThat(names).containsExactlyInAnyOrder("PATH", "HOME", "LANG", "CI", "MOAT", "MOAT_RUN_ID", "MOAT_JOB_ID",
-            "MOAT_REPO", "MOAT_REF", "MOAT_SHA", "MOAT_WORKFLOW", "MOAT_JOB", "WORKFLOW_VAR", "PWD");
+            "MOAT_REPO", "MOAT_REF", "MOAT_SHA", "MOAT_WORKFLOW", "MOAT_JOB", "MOAT_CTX", "WORKFLOW_VAR", "PWD");
         assertThat(log).doesNotContain("leak-marker-93131").doesNotContain("moat_agent_");
         assertThat(log).contains("No such file or directory").contains("probe-done")
             .doesNotContain("READ-AGENT-STATE").doesNotContain("LISTED-AGENT-DIR");

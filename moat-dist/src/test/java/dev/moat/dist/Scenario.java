@@ -64,10 +64,16 @@ final class Scenario implements AutoCloseable {
   /** As {@link #create(Path, String)}, with the test's changes to the server's configuration (e.g. a short hold TTL). */
   static Scenario createWith(Path dir, String policyYaml, java.util.function.UnaryOperator<dev.moat.server.ServerConfig> tweak)
       throws IOException {
+    return createWith(dir, policyYaml, tweak, null);
+  }
+
+  /** As {@link #createWith(Path, String, java.util.function.UnaryOperator)}, the server with these job credentials and secrets. */
+  static Scenario createWith(Path dir, String policyYaml, java.util.function.UnaryOperator<dev.moat.server.ServerConfig> tweak,
+      dev.moat.server.ctx.CtxBackends backends) throws IOException {
     TestAgent.assumeSandbox();
     // Workspaces live in here, so the sandbox uid must be able to traverse it (not list it).
     java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
-    var server = TestServer.startWith(dir.resolve("server"), policyYaml, tweak);
+    var server = TestServer.startWith(dir.resolve("server"), policyYaml, tweak, backends);
     var git = GitFixture.create(dir.resolve("git"));
     server.addRepo("app", git.bare());
     return new Scenario(dir, server, git);
@@ -139,7 +145,16 @@ final class Scenario implements AutoCloseable {
   /** Commits the workflow and pushes; returns the run ids the hook reported. */
   List<Long> push(String workflowYaml) throws IOException {
     git.workflow(workflowYaml).commit("change");
-    String out = git.push();
+    return runsStarted(git.push());
+  }
+
+  /** Commits the workflow and pushes it to {@code branch}; returns the run ids the hook reported. */
+  List<Long> pushTo(String branch, String workflowYaml) throws IOException {
+    git.workflow(workflowYaml).commit("change on " + branch);
+    return runsStarted(git.pushTo(branch));
+  }
+
+  private static List<Long> runsStarted(String out) {
     Matcher m = RUNS.matcher(out);
     if (!m.find()) throw new AssertionError("the push started no run: " + out);
     return java.util.Arrays.stream(m.group(1).split(",\\s*")).map(Long::parseLong).toList();

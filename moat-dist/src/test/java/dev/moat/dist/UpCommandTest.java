@@ -53,6 +53,10 @@ class UpCommandTest {
       assertThat(up.out()).contains("Moat is up.").contains("http://127.0.0.1:" + port).contains("succeeded");
       Map<?, ?> creds = Json.read(Files.readString(dir.resolve("data/credentials.json")), Map.class);
       var api = new ApiClient(new Target((String) creds.get("url"), (String) creds.get("token")));
+      Path key = dir.resolve("data/master.key");
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).as("up writes a private master key").isEqualTo("rw-------");
+      String keyText = Files.readString(key);
+      assertThat(api.get("/api/v1/admin/keys").path("current").asInt()).as("the server seals with it").isEqualTo(1);
 
       Path demo = dir.resolve("data/demo");
       Files.writeString(demo.resolve("README.md"), "changed\n");
@@ -63,6 +67,7 @@ class UpCommandTest {
       Result again = moat("up", "--port", Integer.toString(port));
       assertThat(again.code()).as("up twice reuses what runs: " + again.out()).isZero();
       assertThat(api.get("/api/v1/runs").size()).isEqualTo(3);
+      assertThat(Files.readString(key)).as("up never replaces the key").isEqualTo(keyText);
     } finally {
       Result down = moat("down");
       System.out.println("moat down: " + down.out());

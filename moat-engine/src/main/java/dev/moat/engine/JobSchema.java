@@ -1,5 +1,6 @@
 package dev.moat.engine;
 
+import dev.moat.common.wire.EnvironmentNames;
 import dev.moat.common.wire.ImageNames;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,8 +16,11 @@ import org.snakeyaml.engine.v2.nodes.Node;
  * jobs and form no cycle is checked by {@link WorkflowSchema} once every job is known. Stateless.
  */
 final class JobSchema {
-  static final List<String> JOB_KEYS = List.of("name", "runs-on", "image", "needs", "env", "timeout", "steps");
-  static final List<String> STEP_KEYS = List.of("name", "run");
+  static final List<String> JOB_KEYS = List.of("name", "runs-on", "image", "needs", "env", "timeout", "steps", "environment");
+  static final List<String> STEP_KEYS = List.of("name", "run", "secrets");
+  /** A secret's name in {@code secrets:}, which is also the variable it is put in. */
+  static final Pattern SECRET_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
+  static final int MAX_STEP_SECRETS = 32;
   static final int MAX_ID_LENGTH = 64;
   static final int MAX_STEP_NAME = 60;
   private static final Pattern JOB_ID = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]*");
@@ -33,10 +37,11 @@ final class JobSchema {
       Map<String, String> env,
       Duration timeout,
       List<StepSpec> steps,
-      Optional<String> image) {
+      Optional<String> image,
+      Optional<String> environment) {
     JobSpec toSpec() {
       return new JobSpec(id, name, runsOn, needs.stream().map(YamlValues.Item::value).toList(), env,
-          timeout, steps, image);
+          timeout, steps, image, environment);
     }
   }
 
@@ -70,7 +75,7 @@ final class JobSchema {
     String path = "jobs." + id;
     Optional<YamlMapping> found = YamlValues.mapping(entry.value(), path, problems);
     if (found.isEmpty()) {
-      return new Draft(id, id, List.of(), List.of(), workflowEnv, JobTimeout.DEFAULT, List.of(), Optional.empty());
+      return new Draft(id, id, List.of(), List.of(), workflowEnv, JobTimeout.DEFAULT, List.of(), Optional.empty(), Optional.empty());
     }
     YamlMapping job = found.get();
     job.allowOnly(JOB_KEYS, path, problems);
@@ -92,7 +97,20 @@ final class JobSchema {
         .map(e -> steps(e.value(), path + ".steps", problems))
         .orElse(List.of());
     Optional<String> image = job.get("image").flatMap(e -> image(e.value(), path + ".image", problems));
-    return new Draft(id, name, runsOn, needs, env, timeout, steps, image);
+    Optional<String> environment = job.get("environment")
+        .flatMap(e -> environment(e.value(), path + ".environment", problems));
+    return new Draft(id, name, runsOn, needs, env, timeout, steps, image, environment);
+  }
+
+  /** Only the name's syntax is checked here; whether the server has it is decided when a run is created. */
+  private static Optional<String> environment(Node node, String path, ProblemList problems) {
+    Optional<String> name = YamlValues.string(node, path, problems);
+    if (name.isPresent() && !EnvironmentNames.valid(name.get())) {
+      problems.add(node, "'" + path + "': '" + name.get() + "' is not an environment name: use lower-case letters, "
+          + "digits, '_' and '-', at most 64, starting with a letter or digit");
+      return Optional.empty();
+    }
+    return name;
   }
 
 
@@ -137,7 +155,29 @@ final class JobSchema {
         .flatMap(e -> YamlValues.nonBlank(e.value(), path + ".run", problems));
     Optional<String> name = step.get("name")
         .flatMap(e -> YamlValues.nonBlank(e.value(), path + ".name", problems));
-    return run.map(script -> new StepSpec(name.orElseGet(() -> defaultStepName(script)), script));
+    List<String> secrets = step.get("secrets").map(e -> secrets(e.value(), path + ".secrets", problems)).orElse(List.of());
+    return run.map(script -> new StepSpec(name.orElseGet(() -> defaultStepName(script)), script, secrets));
+  }
+
+  /** {@code secrets: [NAME, ...]}: names of the secrets that this step alone gets, as variables. */
+  private static List<String> secrets(Node node, String path, ProblemList problems) {
+    List<String> names = new ArrayList<>();
+    List<YamlValues.Item> items = YamlValues.strings(node, path, problems).orElse(List.of());
+    if (items.size() > MAX_STEP_SECRETS) {
+      problems.add(node, "'" + path + "' lists " + items.size() + " secrets; the limit is " + MAX_STEP_SECRETS);
+      return List.of();
+    }
+    for (YamlValues.Item item : items) {
+      if (!SECRET_NAME.matcher(item.value()).matches()) {
+        problems.add(item.node(), "'" + path + "': '" + item.value() + "' is not a secret name: use letters, digits and"
+            + " '_', not starting with a digit, at most 64");
+      } else if (names.contains(item.value())) {
+        problems.add(item.node(), "'" + path + "': secret '" + item.value() + "' is listed twice");
+      } else {
+        names.add(item.value());
+      }
+    }
+    return names;
   }
 
   /** The first non-blank line of the script, trimmed, cut to {@value #MAX_STEP_NAME} characters. */

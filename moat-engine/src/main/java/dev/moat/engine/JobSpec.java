@@ -1,5 +1,6 @@
 package dev.moat.engine;
 
+import dev.moat.common.wire.EnvironmentNames;
 import dev.moat.common.wire.ImageNames;
 import java.time.Duration;
 import java.util.List;
@@ -19,6 +20,9 @@ import java.util.Optional;
  * @param steps at least one step
  * @param image the image the job asks to run in ({@code image:}); only a pool that runs it may take
  *     the job. Empty: the pool's own
+ * @param environment the environment the job opts into ({@code environment:}): its protection rules
+ *     gate the job and its bound scopes are the only secrets the job can get. Empty: none, and no
+ *     secrets
  */
 public record JobSpec(
     String id,
@@ -28,7 +32,8 @@ public record JobSpec(
     Map<String, String> env,
     Duration timeout,
     List<StepSpec> steps,
-    Optional<String> image) {
+    Optional<String> image,
+    Optional<String> environment) {
   public JobSpec {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(name, "name");
@@ -40,5 +45,12 @@ public record JobSpec(
     if (steps.isEmpty()) throw new IllegalArgumentException("job " + id + " has no steps");
     if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("timeout must be positive");
     image.ifPresent(ImageNames::check);
+    environment.ifPresent(EnvironmentNames::check);
+  }
+
+  /** A job without an environment. */
+  public JobSpec(String id, String name, List<String> runsOn, List<String> needs, Map<String, String> env,
+      Duration timeout, List<StepSpec> steps, Optional<String> image) {
+    this(id, name, runsOn, needs, env, timeout, steps, image, Optional.empty());
   }
 }

@@ -120,6 +120,19 @@ class WorkflowParserTest {
   }
 
   @Test
+  void readsAStepsSecretsAndRefusesBadNamesAndRepeats() {
+    Workflow workflow = parse(jobWith("steps:", "  - run: deploy", "    secrets: [API_TOKEN, _x1]", "  - run: test"));
+    var steps = workflow.jobs().getFirst().steps();
+    assertThat(steps.get(0).secrets()).containsExactly("API_TOKEN", "_x1");
+    assertThat(steps.get(1).secrets()).isEmpty();
+
+    assertThat(problems(jobWith("steps: [{run: x, secrets: [1BAD, ok, ok, 'a-b']}]"))).containsExactly(
+        "ci.yml:4:32: 'jobs.a.steps[0].secrets': '1BAD' is not a secret name: use letters, digits and '_', not starting with a digit, at most 64",
+        "ci.yml:4:42: 'jobs.a.steps[0].secrets': secret 'ok' is listed twice",
+        "ci.yml:4:46: 'jobs.a.steps[0].secrets': 'a-b' is not a secret name: use letters, digits and '_', not starting with a digit, at most 64");
+  }
+
+  @Test
   void rejectsUnknownTopLevelKeyWithPositionAndAllowedKeys() {
     assertThat(problems("""
         name: ci
@@ -132,7 +145,22 @@ class WorkflowParserTest {
   @Test
   void rejectsUnknownJobKeyWithPosition() {
     assertThat(problems(jobWith("container: debian", "steps: [{run: make}]"))).containsExactly(
-        "ci.yml:4:5: unknown key 'container' in 'jobs.a'; allowed: name, runs-on, image, needs, env, timeout, steps");
+        "ci.yml:4:5: unknown key 'container' in 'jobs.a'; allowed: name, runs-on, image, needs, env, timeout, steps, environment");
+  }
+
+  @Test
+  void readsAJobsEnvironment() {
+    Workflow wf = WorkflowParser.parse("ci.yml", jobWith("environment: production", "steps: [{run: make}]"));
+    assertThat(wf.jobs().getFirst().environment()).contains("production");
+    Workflow none = WorkflowParser.parse("ci.yml", jobWith("steps: [{run: make}]"));
+    assertThat(none.jobs().getFirst().environment()).isEmpty();
+  }
+
+  @Test
+  void rejectsAnEnvironmentThatIsNotAnEnvironmentName() {
+    assertThat(problems(jobWith("environment: Prod/EU", "steps: [{run: make}]"))).containsExactly(
+        "ci.yml:4:18: 'jobs.a.environment': 'Prod/EU' is not an environment name: use lower-case letters, digits, "
+            + "'_' and '-', at most 64, starting with a letter or digit");
   }
 
   @Test
@@ -144,8 +172,8 @@ class WorkflowParserTest {
 
   @Test
   void rejectsUnknownStepKeyWithPosition() {
-    assertThat(problems(jobWith("steps:", "  - run: make", "    secrets: [TOKEN]"))).containsExactly(
-        "ci.yml:6:9: unknown key 'secrets' in 'jobs.a.steps[0]'; allowed: name, run");
+    assertThat(problems(jobWith("steps:", "  - run: make", "    uses: actions/checkout"))).containsExactly(
+        "ci.yml:6:9: unknown key 'uses' in 'jobs.a.steps[0]'; allowed: name, run, secrets");
   }
 
   @Test
@@ -238,7 +266,7 @@ class WorkflowParserTest {
     assertThat(e.getMessage()).isEqualTo(String.join("\n",
         "ci.yml:1:5: unsupported trigger 'schedule'; supported: push, pull_request",
         "ci.yml:4:14: 'jobs.build.timeout': invalid duration '2d'; use e.g. 90s, 15m, 1h30m or a number of minutes",
-        "ci.yml:7:9: unknown key 'uses' in 'jobs.build.steps[0]'; allowed: name, run",
+        "ci.yml:7:9: unknown key 'uses' in 'jobs.build.steps[0]'; allowed: name, run, secrets",
         "ci.yml:9:5: missing required key 'steps' in 'jobs.test'",
         "ci.yml:9:13: job 'test' needs 'biuld', which is not a job of this workflow"));
     assertThat(e.problems()).hasSize(5).first()

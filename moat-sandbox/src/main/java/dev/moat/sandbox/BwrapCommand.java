@@ -17,7 +17,15 @@ import java.util.TreeMap;
  * only bwrap's device nodes, size-capped tmpfs at {@code /dev/shm}, {@code /tmp} and {@code /run}
  * ({@link #SHM_BYTES}, {@link #TMP_BYTES}, {@link #RUN_BYTES}: a full one gives ENOSPC, never host
  * memory), and the workspace read-write at {@link SandboxSpec#WORKSPACE}; its environment is
- * exactly {@link #env()} (plus {@code PWD}, which bwrap sets); and it dies with its parent. When
+ * exactly {@link #env()} (plus {@code PWD}, which bwrap sets); and it dies with its parent. With a
+ * ctx socket, the socket is bound at {@link SandboxSpec#CTX_SOCKET} and the helper read-only in
+ * {@link SandboxSpec#CTX_BIN}.
+ *
+ * <p>The environment never appears in the host's process table: bwrap reads its {@code --setenv}
+ * options from fd 4 ({@code --args 4}), which the shell makes of the stdin that the caller feeds
+ * {@link #envArgs()} into (then stdin is {@code /dev/null} again). Secret values of a step's
+ * {@code secrets:} travel that way, so host {@code ps} and {@code /proc/<pid>/cmdline} never show
+ * them, and they are never written to disk. When
  * {@code user.switchFromRoot()}, {@code setpriv} first becomes the job's uid and gid with no groups
  * and no capabilities, so that bwrap itself never runs as root. Then {@code /bin/sh} opens
  * {@code seccompProgram} as fd 3 and execs bwrap, which loads it with {@code --seccomp 3} as the
@@ -36,6 +44,8 @@ import java.util.TreeMap;
  *     sandbox then keeps instead of a new empty one
  * @param seccompProgram the compiled seccomp filter ({@link dev.moat.sandbox.seccomp.SeccompProgram}),
  *     readable by the job's uid
+ * @param ctxSocket the host path of the job's ctx socket, or null without one
+ * @param ctxHelper the host path of the {@code moat-ctx} binary; set exactly when {@code ctxSocket} is
  */
 record BwrapCommand(
     SandboxUser user,
@@ -46,11 +56,18 @@ record BwrapCommand(
     Map<String, String> env,
     List<String> command,
     boolean shareNet,
-    Path seccompProgram) {
+    Path seccompProgram,
+    Path ctxSocket,
+    Path ctxHelper) {
   static final Path BWRAP = Path.of("/usr/bin/bwrap");
   static final Path SH = Path.of("/bin/sh");
-  /** Opens the program ({@code $0}) as fd 3 for the exec of bwrap ({@code $@}). */
-  static final String OPEN_SECCOMP_FD = "exec \"$@\" 3<\"$0\"";
+  /**
+   * Opens the program ({@code $0}) as fd 3 and moves stdin (the environment, {@link #envArgs()}) to
+   * fd 4 for the exec of bwrap ({@code $@}), whose own stdin is then {@code /dev/null}.
+   */
+  static final String OPEN_SECCOMP_FD = "exec \"$@\" 3<\"$0\" 4<&0 </dev/null";
+  /** The fd that bwrap reads its {@code --setenv} options from. */
+  static final String ENV_FD = "4";
   static final Path SETPRIV = Path.of("/usr/bin/setpriv");
 
   /** Size of the sandbox's {@code /tmp}, as the oci tier's default. */
@@ -83,6 +100,11 @@ record BwrapCommand(
     requireAbsolute(etcDir, "etcDir");
     requireAbsolute(seccompProgram, "seccompProgram");
     requireNoNul(seccompProgram.toString(), "seccompProgram");
+    if ((ctxSocket == null) != (ctxHelper == null)) throw new IllegalArgumentException("ctxSocket and ctxHelper go together");
+    if (ctxSocket != null) {
+      requireAbsolute(ctxSocket, "ctxSocket");
+      requireAbsolute(ctxHelper, "ctxHelper");
+    }
     if (!hostname.matches("[A-Za-z0-9-]{1,63}")) throw new IllegalArgumentException("bad hostname: " + hostname);
     env.forEach(BwrapCommand::requireValidVariable);
     env = Collections.unmodifiableSortedMap(new TreeMap<>(env));
@@ -109,16 +131,35 @@ record BwrapCommand(
     add(argv, "--size", Long.toString(SHM_BYTES), "--tmpfs", "/dev/shm", "--remount-ro", "/dev");
     add(argv, "--size", Long.toString(TMP_BYTES), "--tmpfs", "/tmp");
     add(argv, "--size", Long.toString(RUN_BYTES), "--tmpfs", "/run");
+    if (ctxSocket != null) {
+      add(argv, "--bind", ctxSocket.toString(), SandboxSpec.CTX_SOCKET);
+      add(argv, "--ro-bind", ctxHelper.toString(), SandboxSpec.CTX_HELPER);
+    }
     add(argv, "--bind", workspace.toString(), SandboxSpec.WORKSPACE, "--chdir", SandboxSpec.WORKSPACE);
     add(argv, "--unshare-all");
     // Only when the caller started bwrap inside the job's own network namespace (JobNetwork.enter).
     if (shareNet) argv.add("--share-net");
     add(argv, "--hostname", hostname, "--die-with-parent", "--new-session");
     add(argv, "--cap-drop", "ALL", "--seccomp", "3", "--clearenv");
-    env.forEach((k, v) -> add(argv, "--setenv", k, v));
+    add(argv, "--args", ENV_FD);
     add(argv, "--remount-ro", "/", "--");
     argv.addAll(command);
     return List.copyOf(argv);
+  }
+
+  /**
+   * What the caller writes to the command's stdin: bwrap's {@code --setenv NAME VALUE} options for
+   * {@link #env()}, NUL-separated, as {@code --args} reads them.
+   */
+  byte[] envArgs() {
+    var out = new java.io.ByteArrayOutputStream();
+    env.forEach((k, v) -> {
+      for (String part : List.of("--setenv", k, v)) {
+        out.writeBytes(part.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        out.write(0);
+      }
+    });
+    return out.toByteArray();
   }
 
   private static void add(List<String> argv, String... args) {

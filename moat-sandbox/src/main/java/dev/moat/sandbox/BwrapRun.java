@@ -51,12 +51,12 @@ final class BwrapRun {
   }
 
   /**
-   * Starts {@code argv} with an empty environment, stdin from /dev/null and stdout and stderr into
-   * {@code fifo}, and pumps the FIFO into {@code sink}.
+   * Starts {@code argv} with an empty environment, {@code stdin} fed into its stdin through a pipe
+   * (then closed) and stdout and stderr into {@code fifo}, and pumps the FIFO into {@code sink}.
    */
-  static BwrapRun start(List<String> argv, Path fifo, OutputSink sink, String name) throws IOException {
+  static BwrapRun start(List<String> argv, byte[] stdin, Path fifo, OutputSink sink, String name) throws IOException {
     ProcessBuilder builder = new ProcessBuilder(argv)
-        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+        .redirectInput(ProcessBuilder.Redirect.PIPE)
         .redirectOutput(ProcessBuilder.Redirect.to(fifo.toFile()))
         .redirectErrorStream(true);
     builder.environment().clear();
@@ -68,9 +68,12 @@ final class BwrapRun {
     try (FileChannel _ = FileChannel.open(fifo, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       InputStream in = Files.newInputStream(fifo);
       OutputPump pump = OutputPump.start(name, in, sink);
-      return new BwrapRun(ProcessSpawner.start(builder), pump);
+      Process monitor = ProcessSpawner.start(builder);
+      ProcessSpawner.feed(monitor, stdin, name);
+      return new BwrapRun(monitor, pump);
     }
   }
+
 
   /**
    * Waits until the command and everything it started ended, or until {@code deadline}, when it

@@ -48,13 +48,16 @@ final class BwrapSandbox implements Sandbox {
   private final SandboxCgroup cgroup;
   private final JobNetwork network;
   private final InstantSource clock;
+  private final Path ctxSocket;
   private final ReentrantLock lock = new ReentrantLock();
   private BwrapRun running;
   private boolean killed;
   private boolean closed;
 
   BwrapSandbox(SandboxSpec spec, BwrapCommand.SandboxUser user, HostLayout host, Path workspace,
-      SandboxScratch scratch, Path seccompProgram, SandboxCgroup cgroup, JobNetwork network, InstantSource clock) {
+      SandboxScratch scratch, Path seccompProgram, SandboxCgroup cgroup, JobNetwork network, Path ctxSocket,
+      InstantSource clock) {
+    this.ctxSocket = ctxSocket;
     this.spec = spec;
     this.user = user;
     this.host = host;
@@ -72,7 +75,7 @@ final class BwrapSandbox implements Sandbox {
     Objects.requireNonNull(output, "output");
     Objects.requireNonNull(deadline, "deadline");
     BwrapCommand command = new BwrapCommand(user, host, workspace, scratch.etcDir(), hostname(), env, argv,
-        network != null, seccompProgram);
+        network != null, seccompProgram, ctxSocket, ctxSocket == null ? null : spec.ctxHelper());
     // Outermost the cgroup join, then nsenter into the job's netns, both as root, then setpriv.
     List<String> inNetns = network == null ? command.argv() : network.enter().wrap(command.argv());
     List<String> hostArgv = cgroup == null ? inNetns : cgroup.join().wrap(inNetns);
@@ -83,7 +86,7 @@ final class BwrapSandbox implements Sandbox {
       if (killed) return KILLED;
       if (!deadline.isAfter(clock.instant())) return new ExecResult(Outcome.TIMED_OUT, -1);
       before = counters();
-      run = BwrapRun.start(hostArgv, scratch.outputFifo(), output, "moat-bwrap-output-" + spec.id());
+      run = BwrapRun.start(hostArgv, command.envArgs(), scratch.outputFifo(), output, "moat-bwrap-output-" + spec.id());
       running = run;
     } finally {
       lock.unlock();
@@ -155,6 +158,11 @@ final class BwrapSandbox implements Sandbox {
     } finally {
       lock.unlock();
     }
+  }
+
+  @Override
+  public java.util.Optional<Path> ctxSocket() {
+    return java.util.Optional.ofNullable(ctxSocket);
   }
 
   @Override

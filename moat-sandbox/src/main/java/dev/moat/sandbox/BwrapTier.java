@@ -104,8 +104,10 @@ public final class BwrapTier implements SandboxTier {
     SandboxCgroup cgroup = null;
     JobNetwork network = null;
     Path seccomp;
+    Path ctxSocket = null;
     try {
       seccomp = scratch.writeSeccompProgram(SECCOMP);
+      if (spec.ctxHelper() != null) ctxSocket = scratch.createCtxDir(user.uid(), user.gid(), user.switchFromRoot());
       cgroup = cgroups.isEmpty() ? null : SandboxCgroup.create(cgroups.get(), spec.id(), settings.limits().orElseThrow());
       Egress e = egress;
       if (e != null) {
@@ -118,7 +120,7 @@ public final class BwrapTier implements SandboxTier {
     }
     LOG.debug("bwrap sandbox created: id={} workspace={} uid={} cgroup={}", spec.id(), workspace, user.uid(),
         cgroup == null ? "none" : cgroup.name());
-    return new BwrapSandbox(spec, user, host, workspace, scratch, seccomp, cgroup, network, clock);
+    return new BwrapSandbox(spec, user, host, workspace, scratch, seccomp, cgroup, network, ctxSocket, clock);
   }
 
   /**

@@ -52,4 +52,19 @@ public final class ProcessSpawner {
       if (interrupted) Thread.currentThread().interrupt();
     }
   }
+
+  /**
+   * Writes {@code data} to the process's stdin and closes it, on a virtual thread so that a large
+   * environment never blocks the exec; a process that died before reading it fails on its own.
+   * This is how the tiers hand a step its environment without argv or a file.
+   */
+  public static void feed(Process process, byte[] data, String name) {
+    Thread.ofVirtual().name(name + "-stdin").start(() -> {
+      try (var in = process.getOutputStream()) {
+        in.write(data);
+      } catch (IOException e) {
+        // The process ended before it read its input; its exit status says why.
+      }
+    });
+  }
 }

@@ -1,9 +1,11 @@
 package dev.moat.sandbox;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One job's isolated environment. Steps run in it one after another through {@link #exec}; a
@@ -30,6 +32,16 @@ public interface Sandbox extends AutoCloseable {
    */
   default long egressDenials() throws IOException {
     return 0;
+  }
+
+  /**
+   * Where on the host the agent binds the job's ctx socket listener, before the first exec, when the
+   * spec had a ctx helper: in the sandbox's private scratch directory, in a directory of mode 0700
+   * owned by the job's uid, so that only the job's processes (and root) can reach it. Inside the
+   * sandbox it appears at {@link SandboxSpec#CTX_SOCKET}. Removed with the sandbox.
+   */
+  default Optional<Path> ctxSocket() {
+    return Optional.empty();
   }
 
   /** Kills everything running in the sandbox now and refuses later execs (cancel). Idempotent. */

@@ -75,6 +75,21 @@ public final class SandboxScratch {
     return file;
   }
 
+  /**
+   * Makes {@code ctx/} (mode 0700, owned by the job's uid when {@code chown}) for the job's ctx
+   * socket and returns the socket's path in it; the socket itself is made by whoever listens on it.
+   * Never visible inside the sandbox except through the bind of the socket itself.
+   */
+  public Path createCtxDir(int uid, int gid, boolean chown) throws IOException {
+    Path ctx = Files.createDirectory(dir.resolve("ctx"));
+    Files.setPosixFilePermissions(ctx, PosixFilePermissions.fromString("rwx------"));
+    if (chown) {
+      Files.setAttribute(ctx, "unix:uid", uid);
+      Files.setAttribute(ctx, "unix:gid", gid);
+    }
+    return ctx.resolve("ctx.sock");
+  }
+
   public Path etcDir() {
     return dir;
   }

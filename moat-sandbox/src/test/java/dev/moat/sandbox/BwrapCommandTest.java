@@ -19,7 +19,7 @@ class BwrapCommandTest {
 
   static BwrapCommand command(SandboxUser user, Map<String, String> env, List<String> argv) {
     return new BwrapCommand(user, HOST, Path.of("/var/moat/ws/j1"), Path.of("/tmp/moat-bwrap-j1-1"), "moat-j1", env, argv, false,
-        Path.of("/tmp/moat-bwrap-j1-1/seccomp.bpf"));
+        Path.of("/tmp/moat-bwrap-j1-1/seccomp.bpf"), null, null);
   }
 
   @Test
@@ -30,7 +30,7 @@ class BwrapCommandTest {
     assertThat(command.argv()).containsExactly(
         "/usr/bin/setpriv", "--reuid=65500", "--regid=65500", "--clear-groups", "--inh-caps=-all",
         "--bounding-set=-all", "--",
-        "/bin/sh", "-c", "exec \"$@\" 3<\"$0\"", "/tmp/moat-bwrap-j1-1/seccomp.bpf", "/usr/bin/bwrap",
+        "/bin/sh", "-c", "exec \"$@\" 3<\"$0\" 4<&0 </dev/null", "/tmp/moat-bwrap-j1-1/seccomp.bpf", "/usr/bin/bwrap",
         "--ro-bind", "/usr", "/usr",
         "--symlink", "usr/bin", "/bin",
         "--symlink", "usr/lib", "/lib",
@@ -44,11 +44,22 @@ class BwrapCommandTest {
         "--size", "16777216", "--tmpfs", "/run",
         "--bind", "/var/moat/ws/j1", "/workspace", "--chdir", "/workspace",
         "--unshare-all", "--hostname", "moat-j1", "--die-with-parent", "--new-session",
-        "--cap-drop", "ALL", "--seccomp", "3", "--clearenv",
-        "--setenv", "CI", "true",
-        "--setenv", "PATH", "/usr/bin",
+        "--cap-drop", "ALL", "--seccomp", "3", "--clearenv", "--args", "4",
         "--remount-ro", "/", "--",
         "/bin/sh", "-c", "make test");
+    assertThat(command.argv()).doesNotContain("PATH", "/usr/bin:/bin", "CI=true");
+  }
+
+  @Test
+  void theCtxSocketAndHelperAreBoundUnderRunAfterItsTmpfs() {
+    BwrapCommand command = new BwrapCommand(new SandboxUser(1001, 1001, false), HOST, Path.of("/ws"), Path.of("/etc-dir"),
+        "h", Map.of(), List.of("true"), false, Path.of("/s.bpf"), Path.of("/scratch/ctx/ctx.sock"),
+        Path.of("/data/moat-ctx-0123456789ab"));
+    List<String> argv = command.argv();
+
+    int run = argv.indexOf("/run");
+    assertThat(argv.subList(run + 1, run + 7)).containsExactly("--bind", "/scratch/ctx/ctx.sock", "/run/moat/ctx.sock",
+        "--ro-bind", "/data/moat-ctx-0123456789ab", "/run/moat/bin/moat-ctx");
   }
 
   @Test
@@ -71,8 +82,9 @@ class BwrapCommandTest {
   void variablesAreSetInNameOrderAfterTheEnvironmentIsCleared() {
     List<String> argv = command(new SandboxUser(1001, 1001, false), Map.of("B", "2", "A", "1"), List.of("env")).argv();
 
-    int clear = argv.indexOf("--clearenv");
-    assertThat(argv.subList(clear, clear + 7)).containsExactly("--clearenv", "--setenv", "A", "1", "--setenv", "B", "2");
+    assertThat(argv).doesNotContain("--setenv", "A", "B", "1", "2");
+    assertThat(new String(command(new SandboxUser(1001, 1001, false), Map.of("B", "2", "A", "1"), List.of("env")).envArgs(),
+        java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("--setenv\0A\0" + "1\0--setenv\0B\0" + "2\0");
   }
 
   @Test
@@ -96,9 +108,9 @@ class BwrapCommandTest {
   void hostnamesAreCheckedAndPathsMustBeAbsolute() {
     SandboxUser user = new SandboxUser(1001, 1001, false);
 
-    assertThatThrownBy(() -> new BwrapCommand(user, HOST, Path.of("/ws"), Path.of("/etc-dir"), "bad host", Map.of(), List.of("true"), false, Path.of("/s.bpf")))
+    assertThatThrownBy(() -> new BwrapCommand(user, HOST, Path.of("/ws"), Path.of("/etc-dir"), "bad host", Map.of(), List.of("true"), false, Path.of("/s.bpf"), null, null))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new BwrapCommand(user, HOST, Path.of("ws"), Path.of("/etc-dir"), "h", Map.of(), List.of("true"), false, Path.of("/s.bpf")))
+    assertThatThrownBy(() -> new BwrapCommand(user, HOST, Path.of("ws"), Path.of("/etc-dir"), "h", Map.of(), List.of("true"), false, Path.of("/s.bpf"), null, null))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -3,6 +3,9 @@ package dev.moat.server;
 import dev.moat.common.Json;
 import dev.moat.engine.placement.PlacementPolicy;
 import dev.moat.server.agent.AgentRoutes;
+import dev.moat.server.ctx.CtxBackends;
+import dev.moat.server.ctx.CtxRoutes;
+import dev.moat.server.ctx.JobOutputs;
 import dev.moat.server.agent.AgentService;
 import dev.moat.server.audit.Audit;
 import dev.moat.server.audit.AuditRoutes;
@@ -34,6 +37,11 @@ import dev.moat.server.run.LogService;
 import dev.moat.server.run.RunRoutes;
 import dev.moat.server.run.RunService;
 import dev.moat.server.run.RunStarter;
+import dev.moat.server.environment.EnvironmentGate;
+import dev.moat.server.environment.EnvironmentRoutes;
+import dev.moat.server.environment.Environments;
+import dev.moat.server.secret.SecretRoutes;
+import dev.moat.server.secret.SecretStore;
 import dev.moat.server.trust.Approvals;
 import dev.moat.server.webhook.GitHookRoutes;
 import io.javalin.Javalin;
@@ -66,12 +74,14 @@ public final class MoatServer implements AutoCloseable {
   private final Javalin app;
   private final ScheduledExecutorService reaper;
   private final String url;
+  private final SecretStore secrets;
 
   private final Wakeup dispatch;
   private final RunStarter starter;
 
   private MoatServer(Database db, Javalin app, ScheduledExecutorService reaper, String url, Wakeup dispatch,
-      RunStarter starter) {
+      RunStarter starter, SecretStore secrets) {
+    this.secrets = secrets;
     this.dispatch = dispatch;
     this.starter = starter;
     this.db = db;
@@ -84,7 +94,16 @@ public final class MoatServer implements AutoCloseable {
     return start(config, InstantSource.system());
   }
 
+  /** With the server's own secret store behind the ctx routes and the server-side log mask. */
   public static MoatServer start(ServerConfig config, InstantSource clock) throws IOException {
+    return start(config, clock, null);
+  }
+
+  /**
+   * @param stand the job's secrets for the ctx routes and the log mask instead of the server's own
+   *     secret store (tests), or null for the store
+   */
+  public static MoatServer start(ServerConfig config, InstantSource clock, CtxBackends stand) throws IOException {
     // Before anything else: a bad policy file stops the start and touches nothing.
     PlacementPolicy policy = PolicyFile.load(config.policyFile());
     Path dataDir = privateDir(config.dataDir());
@@ -95,11 +114,18 @@ public final class MoatServer implements AutoCloseable {
       var audit = new Audit(db.jdbi(), clock);
       var users = new Users(db.jdbi(), clock, tokens, audit);
       var git = new GitReader();
-      var runs = new RunService(db.jdbi(), clock, dispatch, config.ackTimeout(), config.leaseTtl(), audit, config.holdTtl(), policy);
+      var environments = new Environments(db.jdbi(), clock, audit);
+      var secrets = new SecretStore(db.jdbi(), clock, audit, environments, config.masterKeys());
+      // A ring that can't open every stored value stops the start: the operator dropped a key too early.
+      secrets.checkKeys();
+      CtxBackends backends = stand != null ? stand : new CtxBackends(secrets::forJob, secrets::valuesForJob);
+      var runs = new RunService(db.jdbi(), clock, dispatch, config.ackTimeout(), config.leaseTtl(), audit, config.holdTtl(), policy,
+          new EnvironmentGate(environments));
       var held = new HeldRuns(runs);
       var approvals = new Approvals(held, runs, users, audit, config.allowSelfApproval());
       var signers = new AllowedSigners(db.jdbi(), clock, audit);
-      var logs = new LogService(db.jdbi());
+      var logs = new LogService(db.jdbi(), backends.values());
+      var outputs = new JobOutputs(db.jdbi(), clock);
       var repos = new RepoService(db.jdbi(), clock, config.hookCommand());
       var starter = new RunStarter(git, runs);
       var agents = new AgentService(db.jdbi(), clock, policy);
@@ -127,9 +153,12 @@ public final class MoatServer implements AutoCloseable {
         new UserRoutes(tokens, users).register(cfg.routes);
         new AuditRoutes(tokens, audit).register(cfg.routes);
         new AgentRoutes(tokens, agents, runs, logs, repos, git, dispatch, config.pollWait()).register(cfg.routes);
+        new CtxRoutes(jobCredentials, backends, outputs).register(cfg.routes);
         new GitHookRoutes(repos, signers, starter, db.jdbi(), clock).register(cfg.routes);
         new GitHubRoutes(tokens, github.repos(), url::get).register(cfg.routes);
         new GitHubHookRoutes(github, db.jdbi(), clock).register(cfg.routes);
+        new SecretRoutes(tokens, secrets).register(cfg.routes);
+        new EnvironmentRoutes(tokens, environments).register(cfg.routes);
         new IdentityRoutes(tokens, jobCredentials, idTokens, signingKeys, audit, url::get).register(cfg.routes);
       });
       app.start(config.host(), config.port());
@@ -138,9 +167,11 @@ public final class MoatServer implements AutoCloseable {
       long every = config.reapInterval().toMillis();
       reaper.scheduleWithFixedDelay(() -> reap(runs, held), every, every, TimeUnit.MILLISECONDS);
       reaper.scheduleWithFixedDelay(() -> report(statuses), every, every, TimeUnit.MILLISECONDS);
+      // Finishes a rotation a crash or restart interrupted; reads work meanwhile with either key.
+      if (secrets.configured()) reaper.execute(() -> resumeRotation(secrets));
       writeCredentials(dataDir, url.get(), tokens.bootstrapAdmin());
       LOG.atInfo().addKeyValue("url", url.get()).addKeyValue("data_dir", dataDir.toString()).log("server started");
-      return new MoatServer(db, app, reaper, url.get(), dispatch, starter);
+      return new MoatServer(db, app, reaper, url.get(), dispatch, starter, secrets);
     } catch (IOException | RuntimeException e) {
       db.close();
       throw e;
@@ -154,6 +185,14 @@ public final class MoatServer implements AutoCloseable {
       held.expireDue();
     } catch (RuntimeException e) {
       LOG.atError().setCause(e).log("deadline reaper failed; retrying");
+    }
+  }
+
+  private static void resumeRotation(SecretStore secrets) {
+    try {
+      secrets.resume(RunService.SERVER_ACTOR);
+    } catch (RuntimeException e) {
+      LOG.atError().setCause(e).log("re-sealing secrets with the current master key failed; it resumes on the next start");
     }
   }
 
@@ -205,6 +244,11 @@ public final class MoatServer implements AutoCloseable {
    */
   public RunStarter runStarter() {
     return starter;
+  }
+
+  /** The secret store, for the ctx routes and log masking in this JVM (and tests). */
+  public SecretStore secrets() {
+    return secrets;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.moat.server;
 
+import dev.moat.common.secret.MasterKey;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -21,6 +22,8 @@ import java.util.Optional;
  * @param allowSelfApproval whether the author of a held change may approve it (default false)
  * @param policyFile the placement policy (YAML, {@code dev.moat.engine.placement.PolicyParser}),
  *     read and validated at start; empty: the default policy ({@code PlacementPolicy.DEFAULT})
+ * @param masterKeys the keys that seal secrets at rest (the highest version seals new values, the
+ *     others only open; see {@code SecretStore}); empty: no secrets, and the secret routes answer 503
  */
 public record ServerConfig(
     Path dataDir,
@@ -33,7 +36,8 @@ public record ServerConfig(
     List<String> hookCommand,
     Duration holdTtl,
     boolean allowSelfApproval,
-    Optional<Path> policyFile) {
+    Optional<Path> policyFile,
+    List<MasterKey> masterKeys) {
   public ServerConfig {
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(host, "host");
@@ -43,6 +47,14 @@ public record ServerConfig(
     if (hookCommand.isEmpty()) throw new IllegalArgumentException("hookCommand is empty");
     if (holdTtl == null || holdTtl.isNegative() || holdTtl.isZero()) throw new IllegalArgumentException("holdTtl must be positive");
     Objects.requireNonNull(policyFile, "policyFile");
+    masterKeys = List.copyOf(masterKeys);
+  }
+
+  /** Without master keys. */
+  public ServerConfig(Path dataDir, String host, int port, Duration ackTimeout, Duration leaseTtl, Duration pollWait,
+      Duration reapInterval, List<String> hookCommand, Duration holdTtl, boolean allowSelfApproval, Optional<Path> policyFile) {
+    this(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, holdTtl, allowSelfApproval,
+        policyFile, List.of());
   }
 
   /** With the default placement policy. */
@@ -63,23 +75,29 @@ public record ServerConfig(
 
   public ServerConfig withTimings(Duration ackTimeout, Duration leaseTtl, Duration pollWait, Duration reapInterval) {
     return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, holdTtl, allowSelfApproval,
-        policyFile);
+        policyFile, masterKeys);
   }
 
   public ServerConfig withAddress(String host, int port) {
     return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, holdTtl, allowSelfApproval,
-        policyFile);
+        policyFile, masterKeys);
   }
 
   /** With the placement policy in {@code file}. */
   public ServerConfig withPolicy(Path file) {
     return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, holdTtl,
-        allowSelfApproval, Optional.of(file));
+        allowSelfApproval, Optional.of(file), masterKeys);
+  }
+
+  /** With these master keys (see {@link #masterKeys()}). */
+  public ServerConfig withMasterKeys(List<MasterKey> keys) {
+    return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, holdTtl,
+        allowSelfApproval, policyFile, keys);
   }
 
   public ServerConfig withHolds(Duration holdTtl, boolean allowSelfApproval) {
     return new ServerConfig(dataDir, host, port, ackTimeout, leaseTtl, pollWait, reapInterval, hookCommand, holdTtl, allowSelfApproval,
-        policyFile);
+        policyFile, masterKeys);
   }
 
   /**

@@ -23,6 +23,7 @@ public final class TestServer implements AutoCloseable {
   private ServerConfig config;
   private MoatServer server;
   private String token;
+  private dev.moat.server.ctx.CtxBackends backends;
 
   private TestServer(Path dataDir) {
     this.dataDir = dataDir;
@@ -43,6 +44,12 @@ public final class TestServer implements AutoCloseable {
    */
   public static TestServer startWith(Path dataDir, String policyYaml, java.util.function.UnaryOperator<ServerConfig> tweak)
       throws IOException {
+    return startWith(dataDir, policyYaml, tweak, null);
+  }
+
+  /** As {@link #startWith(Path, String, java.util.function.UnaryOperator)}, with the job credentials and secrets given. */
+  public static TestServer startWith(Path dataDir, String policyYaml, java.util.function.UnaryOperator<ServerConfig> tweak,
+      dev.moat.server.ctx.CtxBackends backends) throws IOException {
     var config = ServerConfig.defaults(dataDir, 0)
         .withTimings(Duration.ofSeconds(2), LEASE, Duration.ofSeconds(1), Duration.ofMillis(100));
     if (policyYaml != null) {
@@ -53,12 +60,13 @@ public final class TestServer implements AutoCloseable {
     }
     var s = new TestServer(dataDir);
     s.config = tweak.apply(config);
+    s.backends = backends;
     s.boot();
     return s;
   }
 
   private void boot() throws IOException {
-    server = MoatServer.start(config);
+    server = MoatServer.start(config, java.time.InstantSource.system(), backends);
     token = (String) Json.read(Files.readString(dataDir.resolve(MoatServer.CREDENTIALS)), Map.class).get("token");
     config = config.withAddress(config.host(), server.port());
   }
@@ -69,6 +77,13 @@ public final class TestServer implements AutoCloseable {
 
   public void restart() throws IOException {
     stop();
+    boot();
+  }
+
+  /** Stops it and starts it again on the same data directory and port with a changed configuration (e.g. other master keys). */
+  public void restart(java.util.function.UnaryOperator<ServerConfig> tweak) throws IOException {
+    stop();
+    config = tweak.apply(config);
     boot();
   }
 
@@ -87,6 +102,11 @@ public final class TestServer implements AutoCloseable {
   /** The server's trust-aware run start, to start a change's runs with a given trust decision. */
   public dev.moat.server.run.RunStarter runStarter() {
     return server.runStarter();
+  }
+
+  /** The server's secret store (what the ctx routes read through), to check values in this JVM. */
+  public dev.moat.server.secret.SecretStore secrets() {
+    return server.secrets();
   }
 
   public ApiClient api() {

@@ -54,11 +54,21 @@ public record JobAssignment(
         + ", steps=" + steps + ", image=" + image + ", jobToken=" + (jobToken == null ? "null" : "***") + "]";
   }
 
-  /** One shell step. */
-  public record Step(String name, String run) {
+  /**
+   * One shell step.
+   *
+   * @param secrets the names of the secrets that this step alone gets in its environment (I7);
+   *     empty (also when absent from the JSON) for none
+   */
+  public record Step(String name, String run, List<String> secrets) {
     public Step {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(run, "run");
+      secrets = secrets == null ? List.of() : List.copyOf(secrets);
+    }
+
+    public Step(String name, String run) {
+      this(name, run, List.of());
     }
   }
 }

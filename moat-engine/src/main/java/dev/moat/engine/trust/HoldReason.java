@@ -11,7 +11,9 @@ public enum HoldReason {
   /** A known, not trusted, author changed something under {@code .moat/}. */
   WORKFLOW_MODIFICATION,
   /** A push to a plain git repository whose head commit is not signed by an allowed key. */
-  UNVERIFIED_PUSH;
+  UNVERIFIED_PUSH,
+  /** A job of the run opts into an environment that requires a reviewer's approval before it starts. */
+  ENVIRONMENT_REVIEW;
 
   /** The lowercase name used on the wire and in the database, e.g. {@code workflow_modification}. */
   public String wire() {

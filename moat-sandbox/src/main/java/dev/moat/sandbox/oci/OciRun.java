@@ -56,10 +56,13 @@ final class OciRun {
     this.pump = pump;
   }
 
-  /** Starts container {@code id} from {@code bundle}, its output into {@code sink} through {@code fifo}. */
-  static OciRun start(Runc runc, Path bundle, String id, Path fifo, OutputSink sink) throws IOException {
+  /**
+   * Starts container {@code id} from {@code bundle}, {@code stdin} fed to its stdin (then closed),
+   * its output into {@code sink} through {@code fifo}.
+   */
+  static OciRun start(Runc runc, Path bundle, String id, byte[] stdin, Path fifo, OutputSink sink) throws IOException {
     ProcessBuilder builder = new ProcessBuilder(runc.runArgv(bundle, id))
-        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+        .redirectInput(ProcessBuilder.Redirect.PIPE)
         .redirectOutput(ProcessBuilder.Redirect.to(fifo.toFile()))
         .redirectErrorStream(true);
     builder.environment().clear(); // nothing of the agent's environment reaches runc or the job
@@ -68,7 +71,9 @@ final class OciRun {
     try (FileChannel _ = FileChannel.open(fifo, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       InputStream in = Files.newInputStream(fifo);
       OutputPump pump = OutputPump.start("moat-oci-output-" + id, in, sink);
-      return new OciRun(runc, id, ProcessSpawner.start(builder), pump);
+      Process monitor = ProcessSpawner.start(builder);
+      ProcessSpawner.feed(monitor, stdin, "moat-oci-" + id);
+      return new OciRun(runc, id, monitor, pump);
     }
   }
 

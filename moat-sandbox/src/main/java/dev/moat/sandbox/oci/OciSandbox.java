@@ -6,6 +6,7 @@ import dev.moat.sandbox.ExecResult.Outcome;
 import dev.moat.sandbox.LimitCounters;
 import dev.moat.sandbox.OutputSink;
 import dev.moat.sandbox.Sandbox;
+import dev.moat.sandbox.SandboxSpec;
 import dev.moat.sandbox.SandboxCgroup;
 import dev.moat.sandbox.SandboxScratch;
 import dev.moat.sandbox.net.JobNetwork;
@@ -62,12 +63,14 @@ final class OciSandbox implements Sandbox {
    * What every step's container shares; the command and environment are added per exec.
    *
    * @param netns the job's network namespace to join, or null for a new empty one per step
+   * @param ctxSocket the host path of the job's ctx socket, or null without one
+   * @param ctxHelper the {@code moat-ctx} binary, set exactly when {@code ctxSocket} is
    */
   record StepTemplate(Path rootfs, Path workspace, String hostname, int uid, int gid, String jobCgroup,
-      OciLimits limits, Path netns) {
+      OciLimits limits, Path netns, Path ctxSocket, Path ctxHelper) {
     StepContainer step(List<String> argv, Map<String, String> env, Path etcDir, String containerId) {
       return new StepContainer(argv, env, rootfs, workspace, etcDir, hostname, uid, gid, netns,
-          jobCgroup + "/" + containerId, limits);
+          jobCgroup + "/" + containerId, limits, ctxSocket, ctxHelper);
     }
   }
 
@@ -100,8 +103,18 @@ final class OciSandbox implements Sandbox {
       if (!deadline.isAfter(clock.instant())) return new ExecResult(Outcome.TIMED_OUT, -1);
       before = cgroup.counters();
       id = prefix + "-" + (++execs);
-      writeConfig(template.step(argv, env, scratch.etcDir(), id));
-      run = OciRun.start(runc, scratch.etcDir(), id, scratch.outputFifo(), output);
+      byte[] stdin;
+      if (template.ctxSocket() == null) {
+        writeConfig(template.step(argv, env, scratch.etcDir(), id));
+        stdin = new byte[0];
+      } else {
+        // The environment goes through stdin to moat-ctx --exec-env: never into config.json on disk.
+        List<String> wrapped = new java.util.ArrayList<>(List.of(SandboxSpec.CTX_HELPER, "--exec-env"));
+        wrapped.addAll(argv);
+        writeConfig(template.step(wrapped, Map.of(), scratch.etcDir(), id));
+        stdin = envEntries(env);
+      }
+      run = OciRun.start(runc, scratch.etcDir(), id, stdin, scratch.outputFifo(), output);
       running = run;
     } finally {
       lock.unlock();
@@ -122,6 +135,24 @@ final class OciSandbox implements Sandbox {
         lock.unlock();
       }
     }
+  }
+
+  /** {@code NAME=VALUE} entries, each ended by NUL, as {@code moat-ctx --exec-env} reads them. */
+  static byte[] envEntries(Map<String, String> env) {
+    var out = new java.io.ByteArrayOutputStream();
+    new java.util.TreeMap<>(env).forEach((k, v) -> {
+      if (k.isEmpty() || k.indexOf('=') >= 0 || k.indexOf('\0') >= 0 || v.indexOf('\0') >= 0) {
+        throw new IllegalArgumentException("bad environment entry: " + k);
+      }
+      out.writeBytes((k + "=" + v).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      out.write(0);
+    });
+    return out.toByteArray();
+  }
+
+  @Override
+  public java.util.Optional<Path> ctxSocket() {
+    return java.util.Optional.ofNullable(template.ctxSocket());
   }
 
   private void writeConfig(StepContainer step) throws IOException {

@@ -114,7 +114,9 @@ public final class OciTier implements SandboxTier {
         settings.gid(), hostname);
     SandboxCgroup cgroup = null;
     JobNetwork network = null;
+    Path ctxSocket = null;
     try {
+      if (spec.ctxHelper() != null) ctxSocket = scratch.createCtxDir(settings.uid(), settings.gid(), true);
       cgroup = SandboxCgroup.create(cgroups, settings.cgroupPrefix() + "-" + spec.id(), settings.limits().jobLimits());
       Egress e = egress;
       if (e != null) {
@@ -128,7 +130,8 @@ public final class OciTier implements SandboxTier {
     // Unique even if two jobs share a sandbox id: container ids name runc state and cgroups.
     String prefix = CONTAINER_PREFIX + spec.id() + "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     var template = new OciSandbox.StepTemplate(root, workspace, hostname, settings.uid(), settings.gid(),
-        cgroup.relativePath(), settings.limits(), network == null ? null : network.netnsPath());
+        cgroup.relativePath(), settings.limits(), network == null ? null : network.netnsPath(), ctxSocket,
+        spec.ctxHelper());
     LOG.debug("oci sandbox created: id={} image={} containers={}-N cgroup={} network={}", spec.id(), digest, prefix,
         cgroup, network == null ? "none" : network);
     return new OciSandbox(prefix, runc, template, scratch, cgroup, network, clock);

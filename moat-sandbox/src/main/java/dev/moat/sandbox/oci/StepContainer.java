@@ -45,9 +45,13 @@ import java.util.TreeMap;
  * @param etcDir a directory holding {@code passwd}, {@code group} and {@code hosts}
  * @param netns a network namespace to join, or null for a new empty one
  * @param cgroupsPath relative cgroup path, e.g. {@code moat-oci-j1-a1b2c3/<container id>}
+ * @param ctxSocket the job's ctx socket on the host, bound at {@link SandboxSpec#CTX_SOCKET}, or null
+ * @param ctxHelper the {@code moat-ctx} binary, bound read-only at {@link SandboxSpec#CTX_HELPER};
+ *     set exactly when {@code ctxSocket} is
  */
 public record StepContainer(List<String> argv, Map<String, String> env, Path rootfs, Path workspace,
-    Path etcDir, String hostname, int uid, int gid, Path netns, String cgroupsPath, OciLimits limits) {
+    Path etcDir, String hostname, int uid, int gid, Path netns, String cgroupsPath, OciLimits limits,
+    Path ctxSocket, Path ctxHelper) {
   /** From {@code runc spec}. */
   static final List<String> MASKED = List.of("/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
       "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
@@ -72,6 +76,17 @@ public record StepContainer(List<String> argv, Map<String, String> env, Path roo
       throw new IllegalArgumentException("cgroupsPath must be relative: " + cgroupsPath);
     }
     Objects.requireNonNull(limits, "limits");
+    if ((ctxSocket == null) != (ctxHelper == null)) throw new IllegalArgumentException("ctxSocket and ctxHelper go together");
+    if (ctxSocket != null) {
+      requireAbsolute(ctxSocket, "ctxSocket");
+      requireAbsolute(ctxHelper, "ctxHelper");
+    }
+  }
+
+  /** A step without a ctx socket. */
+  public StepContainer(List<String> argv, Map<String, String> env, Path rootfs, Path workspace, Path etcDir,
+      String hostname, int uid, int gid, Path netns, String cgroupsPath, OciLimits limits) {
+    this(argv, env, rootfs, workspace, etcDir, hostname, uid, gid, netns, cgroupsPath, limits, null, null);
   }
 
   public OciConfig config() {
@@ -95,7 +110,7 @@ public record StepContainer(List<String> argv, Map<String, String> env, Path roo
   }
 
   private List<Mount> mounts() {
-    return List.of(
+    List<Mount> mounts = new ArrayList<>(List.of(
         new Mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")),
         new Mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")),
         new Mount("/dev/pts", "devpts", "devpts",
@@ -108,7 +123,13 @@ public record StepContainer(List<String> argv, Map<String, String> env, Path roo
         new Mount(SandboxSpec.WORKSPACE, "bind", workspace.toString(), List.of("rbind", "rw", "nosuid", "nodev")),
         readOnlyFile("/etc/passwd", etcDir.resolve("passwd")),
         readOnlyFile("/etc/group", etcDir.resolve("group")),
-        readOnlyFile("/etc/hosts", etcDir.resolve("hosts")));
+        readOnlyFile("/etc/hosts", etcDir.resolve("hosts"))));
+    if (ctxSocket != null) {
+      // After /run's tmpfs, so that runc makes their mount points there, never in the image.
+      mounts.add(new Mount(SandboxSpec.CTX_SOCKET, "bind", ctxSocket.toString(), List.of("bind", "nosuid", "nodev", "noexec")));
+      mounts.add(new Mount(SandboxSpec.CTX_HELPER, "bind", ctxHelper.toString(), List.of("bind", "ro", "nosuid", "nodev")));
+    }
+    return List.copyOf(mounts);
   }
 
   private static Mount readOnlyFile(String destination, Path source) {

@@ -68,7 +68,11 @@ public final class AgentRoutes {
       Http.json(ctx, 200, logs.append(agent.id(), Http.idParam(ctx, "id"), Http.body(ctx, LogBatch.class, 8 << 20)));
     });
     r.post("/api/v1/agent/jobs/{id}/finish", ctx -> {
-      runs.finish(agent(ctx).id(), Http.idParam(ctx, "id"), Http.body(ctx, JobResult.class));
+      var agent = agent(ctx);
+      long job = Http.idParam(ctx, "id");
+      JobResult result = Http.body(ctx, JobResult.class);
+      logs.complete(agent.id(), job);
+      runs.finish(agent.id(), job, result);
       ctx.status(204);
     });
     r.get("/api/v1/agent/jobs/{id}/source", ctx -> source(ctx, agent(ctx)));

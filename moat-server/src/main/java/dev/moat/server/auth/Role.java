@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * What a Moat user may do. Each role includes the ones below it: {@link #ADMIN} manages repositories,
- * users and tokens; {@link #MAINTAINER} approves and rejects held runs (and will manage secrets);
+ * users and tokens; {@link #MAINTAINER} approves and rejects held runs and manages secrets;
  * {@link #DEVELOPER} triggers and cancels runs; {@link #VIEWER} reads.
  */
 public enum Role {

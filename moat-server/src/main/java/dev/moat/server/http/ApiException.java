@@ -42,6 +42,11 @@ public abstract sealed class ApiException extends RuntimeException {
     return new TooLarge(message);
   }
 
+  /** 503: the server can't do this now for a reason the operator fixes (e.g. no master key). */
+  public static ApiException unavailable(String message) {
+    return new Unavailable(message);
+  }
+
   public static final class Invalid extends ApiException {
     private static final long serialVersionUID = 1L;
 
@@ -135,6 +140,22 @@ public abstract sealed class ApiException extends RuntimeException {
 
     public String title() {
       return "Content too large";
+    }
+  }
+
+  public static final class Unavailable extends ApiException {
+    private static final long serialVersionUID = 1L;
+
+    Unavailable(String m) {
+      super(m);
+    }
+
+    public int status() {
+      return 503;
+    }
+
+    public String title() {
+      return "Service unavailable";
     }
   }
 }

@@ -60,17 +60,26 @@ public final class RunService {
   private final Duration ackTimeout;
   private final Duration leaseTtl;
   private final PlacementPolicy policy;
+  private final JobGate gate;
   /** Stateless over the database: the server's ctx routes authenticate with their own instance. */
   private final JobCredentials credentials;
+
+  /** Without environments: a job that names one is refused ({@link JobGate#NONE}). */
+  public RunService(Jdbi jdbi, InstantSource clock, Wakeup dispatch, Duration ackTimeout, Duration leaseTtl,
+      Audit audit, Duration holdTtl, PlacementPolicy policy) {
+    this(jdbi, clock, dispatch, ackTimeout, leaseTtl, audit, holdTtl, policy, JobGate.NONE);
+  }
 
   /**
    * @param holdTtl how long a hold waits for a decision before the run expires
    * @param policy places each job of a new run by its run's trust tier (DESIGN §5); claims hand
    *     jobs only where it placed them
+   * @param gate what each job's {@code environment:} decides at creation (refusal, review, wait)
    */
   public RunService(Jdbi jdbi, InstantSource clock, Wakeup dispatch, Duration ackTimeout, Duration leaseTtl,
-      Audit audit, Duration holdTtl, PlacementPolicy policy) {
+      Audit audit, Duration holdTtl, PlacementPolicy policy, JobGate gate) {
     this.policy = policy;
+    this.gate = gate;
     this.audit = audit;
     this.holdTtl = holdTtl;
     this.jdbi = jdbi;
@@ -89,7 +98,12 @@ public final class RunService {
    * change, each run is created {@code held}: its jobs exist, none is queued, and it has a hold that
    * expires after the configured TTL; the hold is audited in the same transaction. Each job is
    * placed by the policy for the decision's trust tier: a job no pool admits is UNSCHEDULABLE at
-   * once, with the reason (held or not). Returns the new run ids.
+   * once, with the reason (held or not). A job whose environment refuses it (unknown, a branch or
+   * trust tier it doesn't admit) is CANCELLED at once with the reason, audited; its dependants are
+   * skipped and the rest of the run goes on. If a job's environment requires a reviewer and the
+   * run is not already held, the run is held ({@link HoldReason#ENVIRONMENT_REVIEW}): a run-level
+   * hold, decided by a maintainer like any other, and one approval covers every job of the run.
+   * Returns the new run ids.
    */
   public List<Long> createRuns(String repo, RunRequest req, TrustDecision decision, String definitionsSha,
       List<GitReader.WorkflowFile> files) {
@@ -110,8 +124,23 @@ public final class RunService {
         if (req.event().equals("pull_request") && !workflow.on().matchesPullRequest(req.baseRef())) continue;
         RunStatus initial = decision.held() ? RunStatus.HELD : RunStatus.QUEUED;
         long runId = store.insertRun(h, repo, req, definitionsSha, decision.tier(), file.path(), workflow.name(), initial, null, now);
-        for (JobSpec job : workflow.jobs()) insertPlaced(h, runId, job, decision.tier(), now);
-        if (decision.hold().isPresent()) hold(h, runId, decision, now);
+        boolean review = false;
+        for (JobSpec job : workflow.jobs()) {
+          switch (gate.check(h, repo, req.ref(), decision.tier(), job)) {
+            case JobGate.Refused r -> {
+              refuse(h, runId, job, decision.tier(), r, now);
+            }
+            case JobGate.Admitted a -> {
+              insertPlaced(h, runId, job, decision.tier(), a.waitTimer(), now);
+              review |= a.review();
+            }
+          }
+        }
+        if (decision.hold().isPresent()) {
+          hold(h, runId, decision, now);
+        } else if (review) {
+          holdForReview(h, runId, decision.tier(), now);
+        }
         advance(h, runId, now);
         created.add(runId);
       }
@@ -125,16 +154,35 @@ public final class RunService {
   }
 
   /** Inserts the job where the policy places it, or as UNSCHEDULABLE (on no pool) with the reason. */
-  private void insertPlaced(Handle h, long runId, JobSpec job, TrustTier trust, long now) {
+  private void insertPlaced(Handle h, long runId, JobSpec job, TrustTier trust, Duration wait, long now) {
     switch (policy.place(job.runsOn(), trust)) {
-      case Placement.Placed p -> store.insertJob(h, runId, job, plan(job), p.atLeast(), p.pools(), now);
+      case Placement.Placed p -> store.insertJob(h, runId, job, plan(job), p.atLeast(), p.pools(), wait, now);
       case Placement.Unschedulable u -> {
-        long id = store.insertJob(h, runId, job, plan(job), policy.weakestFor(trust), Optional.of(List.of()), now);
+        long id = store.insertJob(h, runId, job, plan(job), policy.weakestFor(trust), Optional.of(List.of()), wait, now);
         store.transition(h, id, JobState.PENDING, JobState.UNSCHEDULABLE, JobUpdate.finished(now, null, u.reason()));
         LOG.atInfo().addKeyValue("run_id", runId).addKeyValue("job", job.id()).addKeyValue("trust", trust.wire())
             .addKeyValue("reason", u.reason()).log("job unschedulable");
       }
     }
+  }
+
+  /** Inserts the job on no pool and cancels it with its environment's refusal, audited. */
+  private void refuse(Handle h, long runId, JobSpec job, TrustTier trust, JobGate.Refused r, long now) {
+    long id = store.insertJob(h, runId, job, plan(job), policy.weakestFor(trust), Optional.of(List.of()), Duration.ZERO, now);
+    String reason = "refused by its environment: " + r.reason();
+    store.transition(h, id, JobState.PENDING, JobState.CANCELLED, JobUpdate.finished(now, null, reason));
+    audit.record(h, SERVER_ACTOR, AuditAction.ENVIRONMENT_REFUSED, runId, r.environment(),
+        Map.of("job", job.id(), "environment", r.environment(), "why", r.reason(), "tier", trust.wire()));
+    LOG.atInfo().addKeyValue("run_id", runId).addKeyValue("job", job.id()).addKeyValue("environment", r.environment())
+        .addKeyValue("reason", r.reason()).log("job refused by its environment");
+  }
+
+  private void holdForReview(Handle h, long runId, TrustTier tier, long now) {
+    holds.insert(h, runId, HoldReason.ENVIRONMENT_REVIEW, APPROVER_ROLE, now, now + holdTtl.toMillis());
+    audit.record(h, SERVER_ACTOR, AuditAction.RUN_HELD, runId, null, Map.of(
+        "reason", HoldReason.ENVIRONMENT_REVIEW.wire(), "tier", tier.wire(),
+        "why", "a job's environment requires a reviewer's approval", "approverRole", APPROVER_ROLE,
+        "expiresAt", now + holdTtl.toMillis()));
   }
 
   private void hold(Handle h, long runId, TrustDecision decision, long now) {
@@ -160,7 +208,7 @@ public final class RunService {
   }
 
   private static JobAssignment.Step step(StepSpec s) {
-    return new JobAssignment.Step(s.name(), s.run());
+    return new JobAssignment.Step(s.name(), s.run(), s.secrets());
   }
 
   public RunView view(long runId) {
@@ -213,7 +261,7 @@ public final class RunService {
     return jdbi.inTransaction(h -> {
       List<JobAssignment> out = new ArrayList<>();
       int free = capacity - store.heldBy(h, agentId);
-      for (JobRow job : free <= 0 ? List.<JobRow>of() : store.queued(h, 100)) {
+      for (JobRow job : free <= 0 ? List.<JobRow>of() : store.queued(h, 100, now)) {
         if (out.size() == free) break;
         if (!served.containsAll(job.labels()) || !job.mayRunOn(agentPool, agentTier)) continue;
         String image = job.plan().image();
@@ -227,10 +275,13 @@ public final class RunService {
     });
   }
 
+  /** The job as sent to the agent: its plan, the outputs of the jobs it needs, its credential. */
   private JobAssignment assignment(Handle h, JobRow job, String jobToken) {
     RunRow run = store.run(h, job.runId()).orElseThrow();
+    var env = new java.util.LinkedHashMap<>(dev.moat.server.ctx.JobOutputs.forNeeds(h, run.id(), job.needs()));
+    env.putAll(job.plan().env());
     return new JobAssignment(job.id(), run.id(), run.repo(), run.ref(), run.sha(), run.workflowName(), job.name(),
-        job.plan().env(), Math.max(1, job.timeoutMs() / 1000), job.plan().steps(), job.plan().image(), jobToken);
+        env, Math.max(1, job.timeoutMs() / 1000), job.plan().steps(), job.plan().image(), jobToken);
   }
 
   /**
@@ -335,6 +386,7 @@ public final class RunService {
     var decisions = new RunGraph(needs).next(states);
     for (String key : decisions.toQueue()) {
       store.transition(h, ids.get(key), JobState.PENDING, JobState.QUEUED, JobUpdate.queued(now));
+      store.startWait(h, ids.get(key), now);
       states.put(key, JobState.QUEUED);
     }
     for (String key : decisions.toSkip()) {

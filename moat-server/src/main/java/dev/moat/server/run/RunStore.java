@@ -48,10 +48,12 @@ final class RunStore {
    * an empty list: none, for a job about to become UNSCHEDULABLE). Returns its id.
    */
   long insertJob(Handle h, long runId, JobSpec spec, JobPlan plan, IsolationTier atLeast,
-      Optional<List<String>> pools, long now) {
+      Optional<List<String>> pools, java.time.Duration wait, long now) {
     return h.createUpdate("""
-            INSERT INTO jobs (run_id, job_key, name, state, needs, labels, spec, timeout_ms, created_at, min_tier, pools)
-            VALUES (:run, :key, :name, 'pending', :needs, :labels, :spec, :timeout, :now, :tier, :pools)""")
+            INSERT INTO jobs (run_id, job_key, name, state, needs, labels, spec, timeout_ms, created_at, min_tier, pools,
+              environment, wait_ms)
+            VALUES (:run, :key, :name, 'pending', :needs, :labels, :spec, :timeout, :now, :tier, :pools, :env, :wait)""")
+        .bind("env", spec.environment().orElse(null)).bind("wait", wait.toMillis())
         .bind("run", runId).bind("key", spec.id()).bind("name", spec.name())
         .bind("needs", Json.write(spec.needs())).bind("labels", Json.write(spec.runsOn()))
         .bind("spec", Json.write(plan)).bind("timeout", spec.timeout().toMillis()).bind("now", now)
@@ -79,9 +81,17 @@ final class RunStore {
   }
 
   /** Queued jobs, oldest first: the candidates for a claim. */
-  List<JobRow> queued(Handle h, int limit) {
-    return h.createQuery("SELECT " + JOB_COLUMNS + " FROM jobs WHERE state = 'queued' ORDER BY queued_at, id LIMIT :limit")
-        .bind("limit", limit).map((rs, c) -> jobRow(rs)).list();
+  List<JobRow> queued(Handle h, int limit, long now) {
+    return h.createQuery("SELECT " + JOB_COLUMNS + """
+             FROM jobs WHERE state = 'queued' AND (not_before IS NULL OR not_before <= :now)
+            ORDER BY queued_at, id LIMIT :limit""")
+        .bind("limit", limit).bind("now", now).map((rs, c) -> jobRow(rs)).list();
+  }
+
+  /** Starts a queued job's wait timer, once: an agent may take it {@code wait_ms} after this. */
+  void startWait(Handle h, long jobId, long now) {
+    h.createUpdate("UPDATE jobs SET not_before = :now + wait_ms WHERE id = :id AND not_before IS NULL")
+        .bind("now", now).bind("id", jobId).execute();
   }
 
   /** How many jobs an agent holds (dispatched or running). */

@@ -33,7 +33,8 @@ public record RunView(
   /**
    * A run's hold.
    *
-   * @param reason why it is held (fork_pull_request, unknown_contributor, workflow_modification, unverified_push)
+   * @param reason why it is held (fork_pull_request, unknown_contributor, workflow_modification, unverified_push,
+   *     environment_review)
    * @param approverRole the least role that may approve or reject it
    * @param state pending, approved, rejected or expired
    */
