@@ -118,6 +118,10 @@ class IdentityTest {
     var agent = FakeAgent.registered(server, List.of("linux"));
     var job = claim(agent);
     assertThat(idToken(job.jobToken(), AUDIENCE).statusCode()).as("dispatched").isEqualTo(200);
+    var asAgent = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/api/v1/agent/jobs/" + job.jobId() + "/start"))
+        .header("Authorization", "Bearer " + job.jobToken()).timeout(Duration.ofSeconds(10))
+        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(asAgent.statusCode()).as("a job credential is no agent credential").isEqualTo(401);
     agent.start(job.jobId());
     assertThat(idToken(job.jobToken(), AUDIENCE).statusCode()).as("running").isEqualTo(200);
     assertThat(agent.finish(job.jobId(), new JobResult("succeeded", 0, "ok")).status()).isEqualTo(204);
