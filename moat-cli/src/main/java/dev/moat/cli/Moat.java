@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       EnvCommands.class,
       AdminCommands.class,
       TokenCommands.class,
+      OidcCommands.class,
       HookCommands.class
     })
 public final class Moat implements Runnable {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.moat.common.Json;
+import dev.moat.common.Tokens;
 import dev.moat.common.wire.PollResponse;
 import dev.moat.common.wire.RegisterResponse;
 import dev.moat.testkit.FakeAgent;
@@ -13,6 +14,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -60,6 +63,15 @@ class AgentCredentialsTest {
     var again = FakeAgent.register(server.url(), token, List.of("linux"));
     assertThat(again.status()).isEqualTo(401);
     assertThat(detail(again.body())).isEqualTo("registration token is unknown, expired or already used");
+  }
+
+  @Test
+  void registrationTokensAndAgentCredentialsAreStoredOnlyAsHashes() throws Exception {
+    String token = server.registrationToken("pool-a");
+    String credential = FakeAgent.register(server.url(), token, List.of("linux")).as(RegisterResponse.class).credential();
+    String db = databaseBytes();
+    assertThat(db).doesNotContain(token).doesNotContain(credential)
+        .contains(Tokens.hash(token)).contains(Tokens.hash(credential));
   }
 
   @Test
@@ -120,6 +132,16 @@ class AgentCredentialsTest {
     assertThat(linuxOnly.poll(1, List.of()).assignments()).as("an agent of B without the gpu grant").isEmpty();
   }
 
+  @Test
+  void moatTokenCreateGrantsTheLabelsItIsGiven() throws Exception {
+    var made = CliTest.moat(server, "token", "create", "--pool", "pool-b", "--label", "linux", "--ttl", "PT5M");
+    assertThat(made.code()).as(made.err()).isZero();
+    String token = made.out().strip();
+    assertThat(token).startsWith("moat_reg_");
+    assertThat(FakeAgent.register(server.url(), token, List.of("gpu")).status()).isEqualTo(403);
+    assertThat(FakeAgent.register(server.url(), token, List.of("linux")).as(RegisterResponse.class).pool()).isEqualTo("pool-b");
+  }
+
   private HttpResponse<String> poll(String credential, String json) throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create(server.url() + "/api/v1/agent/poll"))
         .header("Authorization", "Bearer " + credential).header("Content-Type", "application/json")
@@ -131,6 +153,16 @@ class AgentCredentialsTest {
         .header("Authorization", "Bearer " + bearer).header("Content-Type", "application/json")
         .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(Json.write(body))).build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The SQLite file and its write-ahead log, as bytes anyone with the disk would read. */
+  private String databaseBytes() throws Exception {
+    var out = new StringBuilder();
+    for (String name : List.of("moat.db", "moat.db-wal")) {
+      Path f = server.dataDir().resolve(name);
+      if (Files.exists(f)) out.append(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1));
+    }
+    return out.toString();
   }
 
   private static String detail(String problem) {

@@ -118,6 +118,10 @@ class IdentityTest {
     var agent = FakeAgent.registered(server, List.of("linux"));
     var job = claim(agent);
     assertThat(idToken(job.jobToken(), AUDIENCE).statusCode()).as("dispatched").isEqualTo(200);
+    var asAgent = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/api/v1/agent/jobs/" + job.jobId() + "/start"))
+        .header("Authorization", "Bearer " + job.jobToken()).timeout(Duration.ofSeconds(10))
+        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(asAgent.statusCode()).as("a job credential is no agent credential").isEqualTo(401);
     agent.start(job.jobId());
     assertThat(idToken(job.jobToken(), AUDIENCE).statusCode()).as("running").isEqualTo(200);
     assertThat(agent.finish(job.jobId(), new JobResult("succeeded", 0, "ok")).status()).isEqualTo(204);
@@ -176,6 +180,23 @@ class IdentityTest {
   }
 
   @Test
+  void moatOidcRotateNeedsAnAdminAndPublishesANewNextKey() throws Exception {
+    JWKSet before = JWKSet.parse(get("/.well-known/jwks.json").body());
+    var viewer = server.api().post("/api/v1/users", java.util.Map.of("name", "vic", "role", "viewer")).path("token").asString();
+    var refused = CliTest.moatAs(server, viewer, "oidc", "rotate");
+    assertThat(refused.code()).as(refused.err()).isEqualTo(3);
+    assertThat(JWKSet.parse(get("/.well-known/jwks.json").body()).getKeys()).hasSize(2);
+
+    var rotated = CliTest.moat(server, "oidc", "rotate");
+    assertThat(rotated.code()).as(rotated.err()).isZero();
+    String current = rotated.out().strip().replace("current signing key: ", "");
+    assertThat(before.getKeyByKeyId(current)).as("the key published as next").isNotNull();
+    assertThat(JWKSet.parse(get("/.well-known/jwks.json").body()).getKeys()).hasSize(3);
+    JsonNode audit = server.api().get("/api/v1/audit");
+    assertThat(audit.findValuesAsString("action")).contains("oidc_key_rotated");
+  }
+
+  @Test
   void anIdTokenRequestWithoutAnAudienceIsRefused() throws Exception {
     var job = claim(FakeAgent.registered(server, List.of("linux")));
     var answer = idToken(job.jobToken(), "");
@@ -190,17 +211,21 @@ class IdentityTest {
         .until(() -> agent.poll(1, List.of()).assignments(), a -> !a.isEmpty()).getFirst();
   }
 
-  /**
-   * A relying party: keys from the server's JWKS over HTTP, ES256 only, the exact issuer, one
-   * audience, every claim required, and {@code now} as its clock.
-   */
   private DefaultJWTProcessor<SecurityContext> processor(String audience, Date now) throws Exception {
-    var jwks = JWKSourceBuilder.<SecurityContext>create(URI.create(server.url() + "/.well-known/jwks.json").toURL())
+    return relyingParty(server.url(), audience, now);
+  }
+
+  /**
+   * A relying party of the issuer at {@code issuer}: keys from its JWKS over HTTP, ES256 only, the
+   * exact issuer, one audience, every claim required, and {@code now} as its clock.
+   */
+  static DefaultJWTProcessor<SecurityContext> relyingParty(String issuer, String audience, Date now) throws Exception {
+    var jwks = JWKSourceBuilder.<SecurityContext>create(URI.create(issuer + "/.well-known/jwks.json").toURL())
         .cache(false).refreshAheadCache(false).rateLimited(false).retrying(false).build();
     var processor = new DefaultJWTProcessor<SecurityContext>();
     processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.ES256, jwks));
     processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(audience,
-        new JWTClaimsSet.Builder().issuer(server.url()).build(),
+        new JWTClaimsSet.Builder().issuer(issuer).build(),
         Set.of("sub", "exp", "iat", "nbf", "jti", "run_id", "job_id", "workflow", "ref", "sha", "trust_tier",
             "environment", "pool", "sandbox_tier")) {
       @Override

@@ -26,9 +26,10 @@ import tools.jackson.core.type.TypeReference;
  * Agent identities (DESIGN I9): one-time registration tokens (hashed, with a TTL) traded for an
  * agent credential (hashed) bound to the token's pool and to labels it was granted. Under a
  * placement policy that declares pools, tokens are made and used only for those pools. The labels
- * an agent may serve are those its token names, else those its policy pool lists, else (no grant
- * on either: the default policy and a token without labels) whatever it asks for; an agent asking
- * for a label it wasn't granted is refused and its token stays unused. Claims read pool and labels
+ * an agent may serve must be within those its token names (if it names any) and within those its
+ * policy pool lists (if it lists any); with neither (the default policy and a token without labels)
+ * it serves what it asks for. An agent asking for a label it wasn't granted is refused and its
+ * token stays unused. Claims read pool and labels
  * from the credential's row, never from the poll. Thread-safe.
  */
 public final class AgentService {
@@ -121,9 +122,12 @@ public final class AgentService {
       // A token made before the policy changed: refused, and (rolled back) still unused.
       if (!policy.acceptsPool(p)) throw ApiException.forbidden(notInPolicy(p));
       Optional<List<String>> tokenGrant = Optional.ofNullable(grant.labels()).map(j -> Json.MAPPER.readValue(j, STRINGS));
-      String beyond = notGranted(req.labels(), tokenGrant.isPresent() ? tokenGrant : poolGrant(p));
-      // Refused, and (rolled back) the token is still unused.
-      if (beyond != null) throw ApiException.forbidden((tokenGrant.isPresent() ? "the registration token " : "pool " + p + " ") + beyond);
+      // Both grants hold: the policy may have narrowed the pool since the token was made. Refused, and
+      // (rolled back) the token is still unused.
+      String beyondToken = notGranted(req.labels(), tokenGrant);
+      if (beyondToken != null) throw ApiException.forbidden("the registration token " + beyondToken);
+      String beyondPool = notGranted(req.labels(), poolGrant(p));
+      if (beyondPool != null) throw ApiException.forbidden("pool " + p + " " + beyondPool);
       h.createUpdate("""
               INSERT INTO agents (id, name, pool, labels, credential_hash, created_at)
               VALUES (:id, :name, :pool, :labels, :cred, :now)""")

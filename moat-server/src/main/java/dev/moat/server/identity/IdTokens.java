@@ -7,7 +7,6 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import dev.moat.common.Json;
 import dev.moat.server.audit.Audit;
 import dev.moat.server.audit.AuditAction;
 import dev.moat.server.http.ApiException;
@@ -51,10 +50,11 @@ public final class IdTokens {
 
   /**
    * What a job's token says about it, read in one query. A run from before trust tiers carries
-   * {@code unknown}: a relying party must never be told more trust than was decided.
+   * {@code unknown}: a relying party must never be told more trust than was decided. A job without
+   * {@code environment:} has the empty environment.
    */
   private record JobFacts(long runId, long jobId, String repo, String ref, String sha, String workflow, String trustTier,
-      String pool, String sandboxTier, String spec) {}
+      String pool, String sandboxTier, String environment) {}
 
   private final Jdbi jdbi;
   private final InstantSource clock;
@@ -82,7 +82,7 @@ public final class IdTokens {
       throw ApiException.invalid("audience must be 1 to 256 printable characters without spaces");
     }
     JobFacts job = facts(jobId);
-    String environment = environment(job.spec());
+    String environment = job.environment();
     Instant now = clock.instant();
     Instant exp = now.plus(ttl);
     String jti = UUID.randomUUID().toString();
@@ -108,23 +108,14 @@ public final class IdTokens {
 
   private JobFacts facts(long jobId) {
     return jdbi.withHandle(h -> h.createQuery("""
-            SELECT r.id, j.id, r.repo, r.ref, r.sha, r.workflow_name, r.trust_tier, c.pool, c.sandbox_tier, j.spec
+            SELECT r.id, j.id, r.repo, r.ref, r.sha, r.workflow_name, r.trust_tier, c.pool, c.sandbox_tier, j.environment
             FROM jobs j JOIN runs r ON r.id = j.run_id JOIN job_credentials c ON c.job_id = j.id
             WHERE j.id = :job""")
         .bind("job", jobId)
         .map((rs, c) -> new JobFacts(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5),
             rs.getString(6), rs.getString(7) == null ? "unknown" : rs.getString(7), rs.getString(8), rs.getString(9),
-            rs.getString(10)))
+            rs.getString(10) == null ? "" : rs.getString(10)))
         .findOne()
         .orElseThrow(() -> ApiException.notFound("no job " + jobId + " with a credential")));
-  }
-
-  /**
-   * The job's {@code environment:}, or empty when it has none. Read from the stored plan's
-   * {@code environment} field, which plans from before environments lack.
-   */
-  private static String environment(String spec) {
-    var node = Json.MAPPER.readTree(spec).get("environment");
-    return node == null || node.isNull() ? "" : node.asString();
   }
 }

@@ -45,8 +45,11 @@ public final class SigningKeys {
   /** One key as stored: its private JWK (JSON), its role, and when it was retired (epoch millis). */
   record Stored(String jwk, String role, Long retiredAt) {}
 
-  /** The keys at one moment: the signing key and the public JWK set. */
-  private record Snapshot(ECKey current, List<ECKey> published, List<Stored> stored) {}
+  /** A public key and when it was retired (null: current or next). */
+  private record Published(ECKey key, Long retiredAt) {}
+
+  /** The keys at one moment: the signing key, the public keys, and the file's content. */
+  private record Snapshot(ECKey current, List<Published> published, List<Stored> stored) {}
 
   private final Path file;
   private final InstantSource clock;
@@ -74,7 +77,7 @@ public final class SigningKeys {
           + PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
     }
     List<Stored> stored = List.of(Json.read(Files.readString(file), Stored[].class));
-    return new SigningKeys(file, clock, grace, snapshot(file, stored, clock.millis(), grace));
+    return new SigningKeys(file, clock, grace, snapshot(file, stored));
   }
 
   /** The key that signs ID tokens now. */
@@ -84,7 +87,10 @@ public final class SigningKeys {
 
   /** The public keys relying parties may meet: current, next, and those retired within the grace. */
   public JWKSet publicJwks() {
-    return new JWKSet(snapshot.published().stream().<JWK>map(ECKey::toPublicJWK).toList());
+    long now = clock.millis();
+    return new JWKSet(snapshot.published().stream()
+        .filter(p -> p.retiredAt() == null || p.retiredAt() + grace.toMillis() > now)
+        .<JWK>map(Published::key).toList());
   }
 
   /**
@@ -107,7 +113,7 @@ public final class SigningKeys {
       }
       out.add(new Stored(generate().toJSONString(), "next", null));
       write(file, out);
-      snapshot = snapshot(file, out, now, grace);
+      snapshot = snapshot(file, out);
       return snapshot.current().getKeyID();
     } catch (IOException e) {
       throw new UncheckedIOException("could not write " + file, e);
@@ -116,10 +122,10 @@ public final class SigningKeys {
     }
   }
 
-  private static Snapshot snapshot(Path file, List<Stored> stored, long now, Duration grace) throws IOException {
+  private static Snapshot snapshot(Path file, List<Stored> stored) throws IOException {
     ECKey current = null;
     int nexts = 0;
-    List<ECKey> published = new ArrayList<>();
+    List<Published> published = new ArrayList<>();
     for (Stored s : stored) {
       ECKey key;
       try {
@@ -135,11 +141,10 @@ public final class SigningKeys {
         case "next" -> nexts++;
         case "retired" -> {
           if (s.retiredAt() == null) throw new IOException(file + " has a retired key without retiredAt");
-          if (s.retiredAt() + grace.toMillis() <= now) continue; // past its grace: dropped at the next rotation
         }
         default -> throw new IOException(file + " has a key with unknown role '" + s.role() + "'");
       }
-      published.add(key);
+      published.add(new Published(key.toPublicJWK(), s.retiredAt()));
     }
     if (current == null || nexts != 1) throw new IOException(file + " must hold one current and one next key");
     return new Snapshot(current, List.copyOf(published), List.copyOf(stored));

@@ -48,4 +48,23 @@ class AgentPoolsTest {
       assertThat(after.register(new RegisterRequest(fast, "a2", List.of("linux"))).pool()).isEqualTo("fast");
     }
   }
+
+  @Test
+  void aTokensLabelGrantStaysWithinItsPoolEvenWhenThePolicyNarrowedThePoolSinceTheTokenWasMade() throws Exception {
+    var wide = PolicyParser.parse("policy.yml", """
+        trust: {trusted: bwrap, known: oci, unknown: oci}
+        pools: [{name: fast, tier: bwrap, labels: [linux, gpu]}]
+        """);
+    try (var db = Database.openSqlite(dir.resolve("moat.db"))) {
+      var before = new AgentService(db.jdbi(), InstantSource.system(), wide);
+      var after = new AgentService(db.jdbi(), InstantSource.system(), FAST_ONLY);
+      String token = before.createToken("fast", List.of("linux", "gpu"), Duration.ofHours(1)).token();
+
+      assertThatThrownBy(() -> after.register(new RegisterRequest(token, "a1", List.of("linux", "gpu"))))
+          .isInstanceOf(ApiException.Forbidden.class)
+          .hasMessage("pool fast grants labels linux; not gpu");
+      assertThat(after.register(new RegisterRequest(token, "a1", List.of("linux"))).labels())
+          .as("the refused attempt did not use the token up").containsExactly("linux");
+    }
+  }
 }
