@@ -50,8 +50,7 @@ public final class BwrapTier implements SandboxTier {
   private final HostLayout host;
   private final InstantSource clock;
   private final Optional<Cgroups> cgroups;
-  private volatile Egress egress;
-  private volatile EgressPolicy egressPolicy;
+  private volatile EgressBinding egress;
 
   /** A tier with the system clock. */
   public BwrapTier(BwrapSettings settings) {
@@ -109,11 +108,8 @@ public final class BwrapTier implements SandboxTier {
       seccomp = scratch.writeSeccompProgram(SECCOMP);
       if (spec.ctxHelper() != null) ctxSocket = scratch.createCtxDir(user.uid(), user.gid(), user.switchFromRoot());
       cgroup = cgroups.isEmpty() ? null : SandboxCgroup.create(cgroups.get(), spec.id(), settings.limits().orElseThrow());
-      Egress e = egress;
-      if (e != null) {
-        network = e.open(egressPolicy);
-        scratch.appendHosts(network.hostsEntries());
-      }
+      EgressBinding binding = egress;
+      if (binding != null) network = binding.open(scratch);
     } catch (IOException | RuntimeException e) {
       SandboxCgroup.undoCreate(e, scratch, cgroup, network);
       throw e;
@@ -128,8 +124,7 @@ public final class BwrapTier implements SandboxTier {
    * {@code policy}, instead of bwrap's empty one. Call before the first {@link #create}.
    */
   public BwrapTier withEgress(Egress egress, EgressPolicy policy) {
-    this.egressPolicy = Objects.requireNonNull(policy, "policy");
-    this.egress = Objects.requireNonNull(egress, "egress");
+    this.egress = new EgressBinding(egress, policy);
     return this;
   }
 

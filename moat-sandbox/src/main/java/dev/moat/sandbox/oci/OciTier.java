@@ -4,6 +4,7 @@ import dev.moat.sandbox.Availability;
 import dev.moat.sandbox.ExecResult;
 import dev.moat.sandbox.HostUser;
 import dev.moat.sandbox.Sandbox;
+import dev.moat.sandbox.EgressBinding;
 import dev.moat.sandbox.SandboxCgroup;
 import dev.moat.sandbox.SandboxScratch;
 import dev.moat.sandbox.SandboxSpec;
@@ -67,8 +68,7 @@ public final class OciTier implements SandboxTier {
   private final Runc runc;
   private final InstantSource clock;
   private final Cgroups cgroups;
-  private volatile Egress egress;
-  private volatile EgressPolicy egressPolicy;
+  private volatile EgressBinding egress;
 
   /**
    * A tier whose sandboxes run image {@code digest} from {@code images}.
@@ -118,11 +118,8 @@ public final class OciTier implements SandboxTier {
     try {
       if (spec.ctxHelper() != null) ctxSocket = scratch.createCtxDir(settings.uid(), settings.gid(), true);
       cgroup = SandboxCgroup.create(cgroups, settings.cgroupPrefix() + "-" + spec.id(), settings.limits().jobLimits());
-      Egress e = egress;
-      if (e != null) {
-        network = e.open(egressPolicy);
-        scratch.appendHosts(network.hostsEntries());
-      }
+      EgressBinding binding = egress;
+      if (binding != null) network = binding.open(scratch);
     } catch (IOException | RuntimeException e) {
       SandboxCgroup.undoCreate(e, scratch, cgroup, network);
       throw e;
@@ -142,8 +139,7 @@ public final class OciTier implements SandboxTier {
    * {@code policy}, instead of a new empty one per step. Call before the first {@link #create}.
    */
   public OciTier withEgress(Egress egress, EgressPolicy policy) {
-    this.egressPolicy = Objects.requireNonNull(policy, "policy");
-    this.egress = Objects.requireNonNull(egress, "egress");
+    this.egress = new EgressBinding(egress, policy);
     return this;
   }
 
