@@ -37,6 +37,8 @@ import dev.moat.server.run.LogService;
 import dev.moat.server.run.RunRoutes;
 import dev.moat.server.run.RunService;
 import dev.moat.server.run.RunStarter;
+import dev.moat.server.run.ServiceLevels;
+import dev.moat.server.run.StatsRoutes;
 import dev.moat.server.environment.EnvironmentGate;
 import dev.moat.server.environment.EnvironmentRoutes;
 import dev.moat.server.environment.Environments;
@@ -160,6 +162,7 @@ public final class MoatServer implements AutoCloseable {
         new SecretRoutes(tokens, secrets).register(cfg.routes);
         new EnvironmentRoutes(tokens, environments).register(cfg.routes);
         new IdentityRoutes(tokens, jobCredentials, idTokens, signingKeys, audit, url::get).register(cfg.routes);
+        new StatsRoutes(tokens, new ServiceLevels(db.jdbi(), clock)).register(cfg.routes);
       });
       app.start(config.host(), config.port());
       url.set("http://" + config.host() + ":" + app.port());
