@@ -4,6 +4,11 @@ import static dev.moat.dist.CliTest.moat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.moat.common.Json;
+import dev.moat.engine.trust.Change;
+import dev.moat.engine.trust.TrustRules;
+import dev.moat.engine.trust.TrustTier;
+import dev.moat.server.repo.GitReader;
+import dev.moat.server.run.RunRequest;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,6 +48,26 @@ class StatsTest {
       assertThat(table.out()).contains("WAIT P95").contains("default").contains("50.0%").contains("HELD REASON");
 
       assertThat(moat(s.server, "stats", "--window", "0").code()).as("a window under a second is refused").isNotZero();
+    }
+  }
+
+  @Test
+  void statsCountHeldRunsByReason() throws Exception {
+    try (var s = Scenario.create(dir, SignedPushTest.EVERYONE_ON_BWRAP)) {
+      String base = s.git.workflow("on: {pull_request: {branches: [main]}}\njobs: {build: {steps: [{run: 'true'}]}}\n").commit("base");
+      s.git.push();
+      String head = s.git.workflow("on: {pull_request: {branches: [main]}}\njobs: {build: {steps: [{run: 'echo edited'}]}}\n").commit("edit");
+      s.git.pushTo("feature");
+      var decision = TrustRules.decide(new Change(Change.Kind.PULL_REQUEST, TrustTier.KNOWN, false, true, null));
+      var request = RunRequest.pullRequest("refs/heads/feature", head, "refs/heads/main", base,
+          new RunRequest.Author("github", 583231, "octocat"));
+      long run = s.server.runStarter().start("app", request, decision, at -> new GitReader().workflows(s.git.bare(), at)).getFirst();
+      assertThat(s.server.run(run).path("status").asString()).isEqualTo("held");
+
+      CliTest.Result json = moat(s.server, "stats", "--json");
+      assertThat(json.code()).as(json.err()).isZero();
+      assertThat(Json.MAPPER.readTree(json.out()).path("held").path("workflow_modification").asLong()).isEqualTo(1);
+      assertThat(moat(s.server, "stats").out()).contains("workflow_modification");
     }
   }
 }
