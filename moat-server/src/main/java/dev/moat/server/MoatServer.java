@@ -152,6 +152,7 @@ public final class MoatServer implements AutoCloseable {
             Map.of("database", db.ready() ? "ok" : "down", "policy", policyName)));
         new RepoRoutes(tokens, repos, signers, url::get).register(cfg.routes);
         new RunRoutes(tokens, runs, starter, repos, logs, approvals).register(cfg.routes);
+        new StatsRoutes(tokens, new ServiceLevels(db.jdbi(), clock)).register(cfg.routes);
         new UserRoutes(tokens, users).register(cfg.routes);
         new AuditRoutes(tokens, audit).register(cfg.routes);
         new AgentRoutes(tokens, agents, runs, logs, repos, git, dispatch, config.pollWait()).register(cfg.routes);
@@ -162,7 +163,6 @@ public final class MoatServer implements AutoCloseable {
         new SecretRoutes(tokens, secrets).register(cfg.routes);
         new EnvironmentRoutes(tokens, environments).register(cfg.routes);
         new IdentityRoutes(tokens, jobCredentials, idTokens, signingKeys, audit, url::get).register(cfg.routes);
-        new StatsRoutes(tokens, new ServiceLevels(db.jdbi(), clock)).register(cfg.routes);
       });
       app.start(config.host(), config.port());
       url.set("http://" + config.host() + ":" + app.port());
