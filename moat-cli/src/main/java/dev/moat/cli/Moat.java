@@ -28,7 +28,8 @@ import picocli.CommandLine.Command;
       AdminCommands.class,
       TokenCommands.class,
       OidcCommands.class,
-      HookCommands.class
+      HookCommands.class,
+      StatsCommand.class
     })
 public final class Moat implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

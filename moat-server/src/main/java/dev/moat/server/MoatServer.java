@@ -37,6 +37,8 @@ import dev.moat.server.run.LogService;
 import dev.moat.server.run.RunRoutes;
 import dev.moat.server.run.RunService;
 import dev.moat.server.run.RunStarter;
+import dev.moat.server.run.ServiceLevels;
+import dev.moat.server.run.StatsRoutes;
 import dev.moat.server.environment.EnvironmentGate;
 import dev.moat.server.environment.EnvironmentRoutes;
 import dev.moat.server.environment.Environments;
@@ -150,6 +152,7 @@ public final class MoatServer implements AutoCloseable {
             Map.of("database", db.ready() ? "ok" : "down", "policy", policyName)));
         new RepoRoutes(tokens, repos, signers, url::get).register(cfg.routes);
         new RunRoutes(tokens, runs, starter, repos, logs, approvals).register(cfg.routes);
+        new StatsRoutes(tokens, new ServiceLevels(db.jdbi(), clock)).register(cfg.routes);
         new UserRoutes(tokens, users).register(cfg.routes);
         new AuditRoutes(tokens, audit).register(cfg.routes);
         new AgentRoutes(tokens, agents, runs, logs, repos, git, dispatch, config.pollWait()).register(cfg.routes);

@@ -16,10 +16,13 @@ import org.jdbi.v3.core.Jdbi;
 public final class Database implements AutoCloseable {
   private final HikariDataSource dataSource;
   private final Jdbi jdbi;
+  /** The newest migration this build ships, applied on open; the schema {@link #ready()} expects. */
+  private final String schemaVersion;
 
-  private Database(HikariDataSource dataSource) {
+  private Database(HikariDataSource dataSource, String schemaVersion) {
     this.dataSource = dataSource;
     this.jdbi = Jdbi.create(dataSource);
+    this.schemaVersion = schemaVersion;
   }
 
   /** Opens (creating if needed) {@code file} and applies pending migrations. */
@@ -35,26 +38,33 @@ public final class Database implements AutoCloseable {
     config.addDataSourceProperty("journal_mode", "WAL");
     var dataSource = new HikariDataSource(config);
     try {
-      Flyway.configure()
+      Flyway flyway = Flyway.configure()
           .dataSource(dataSource)
           .locations("classpath:db/migration/sqlite")
-          .load()
-          .migrate();
+          .load();
+      flyway.migrate();
+      return new Database(dataSource, flyway.info().current().getVersion().getVersion());
     } catch (RuntimeException e) {
       dataSource.close();
       throw e;
     }
-    return new Database(dataSource);
   }
 
   public Jdbi jdbi() {
     return jdbi;
   }
 
-  /** Whether the database answers a trivial query (for {@code /readyz}). */
+  /**
+   * Whether the database answers and its schema is the one this build migrated it to (for {@code
+   * /readyz}): no failed migration is recorded and the newest applied one is this build's newest. A
+   * newer server that migrated the same file, or a migration recorded as failed, makes this false.
+   */
   public boolean ready() {
     try {
-      return jdbi.withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one()) == 1;
+      return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM flyway_schema_history WHERE success = 0")
+          .mapTo(Integer.class).one() == 0
+          && h.createQuery("SELECT version FROM flyway_schema_history WHERE version IS NOT NULL ORDER BY installed_rank DESC LIMIT 1")
+              .mapTo(String.class).findOne().filter(schemaVersion::equals).isPresent());
     } catch (RuntimeException e) {
       return false;
     }
