@@ -167,13 +167,13 @@ public final class MoatServer implements AutoCloseable {
         new UserRoutes(tokens, users).register(cfg.routes);
         new AuditRoutes(tokens, audit).register(cfg.routes);
         new AgentRoutes(tokens, agents, runs, logs, repos, git, dispatch, config.pollWait()).register(cfg.routes);
-        new CtxRoutes(jobCredentials, backends, outputs).register(cfg.routes);
-        new GitHookRoutes(repos, signers, starter, db.jdbi(), clock).register(cfg.routes);
+        new CtxRoutes(jobCredentials, backends, outputs, metrics).register(cfg.routes);
+        new GitHookRoutes(repos, signers, starter, db.jdbi(), clock, metrics).register(cfg.routes);
         new GitHubRoutes(tokens, github.repos(), url::get).register(cfg.routes);
-        new GitHubHookRoutes(github, db.jdbi(), clock).register(cfg.routes);
+        new GitHubHookRoutes(github, db.jdbi(), clock, metrics).register(cfg.routes);
         new SecretRoutes(tokens, secrets).register(cfg.routes);
         new EnvironmentRoutes(tokens, environments).register(cfg.routes);
-        new IdentityRoutes(tokens, jobCredentials, idTokens, signingKeys, audit, url::get).register(cfg.routes);
+        new IdentityRoutes(tokens, jobCredentials, idTokens, signingKeys, audit, url::get, metrics).register(cfg.routes);
       });
       app.start(config.host(), config.port());
       url.set("http://" + config.host() + ":" + app.port());

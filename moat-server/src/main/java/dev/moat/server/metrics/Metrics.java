@@ -129,6 +129,31 @@ public final class Metrics {
     registry.counter("moat_webhook_deliveries", "source", source, "result", result).increment();
   }
 
+  /**
+   * Counts a webhook delivery by how its handler ended: normally ok; a 401 is a bad signature, a
+   * 409 a duplicate delivery id, anything else the sender's malformed request. Rethrows.
+   */
+  public <T> T webhook(String source, Handled<T> handler) throws Exception {
+    try {
+      T out = handler.run();
+      webhook(source, "ok");
+      return out;
+    } catch (dev.moat.server.http.ApiException e) {
+      webhook(source, switch (e.status()) {
+        case 401 -> "bad_signature";
+        case 409 -> "duplicate";
+        default -> "malformed";
+      });
+      throw e;
+    }
+  }
+
+  /** A handler body for {@link #webhook(String, Handled)}. */
+  @FunctionalInterface
+  public interface Handled<T> {
+    T run() throws Exception;
+  }
+
   public void idTokenIssued() {
     registry.counter("moat_id_tokens_issued").increment();
   }
