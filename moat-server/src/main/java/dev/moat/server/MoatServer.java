@@ -1,5 +1,10 @@
 package dev.moat.server;
 
+import dev.moat.server.metrics.Metrics;
+import dev.moat.engine.placement.PoolSpec;
+import dev.moat.engine.trust.HoldReason;
+import java.util.Arrays;
+import java.util.List;
 import dev.moat.common.Json;
 import dev.moat.engine.placement.PlacementPolicy;
 import dev.moat.server.agent.AgentRoutes;
@@ -121,8 +126,9 @@ public final class MoatServer implements AutoCloseable {
       // A ring that can't open every stored value stops the start: the operator dropped a key too early.
       secrets.checkKeys();
       CtxBackends backends = stand != null ? stand : new CtxBackends(secrets::forJob, secrets::valuesForJob);
+      var metrics = new Metrics(policy.pools().map(ps -> ps.stream().map(PoolSpec::name).toList()).orElse(List.of("default")));
       var runs = new RunService(db.jdbi(), clock, dispatch, config.ackTimeout(), config.leaseTtl(), audit, config.holdTtl(), policy,
-          new EnvironmentGate(environments));
+          new EnvironmentGate(environments), metrics);
       var held = new HeldRuns(runs);
       var approvals = new Approvals(held, runs, users, audit, config.allowSelfApproval());
       var signers = new AllowedSigners(db.jdbi(), clock, audit);
@@ -130,7 +136,13 @@ public final class MoatServer implements AutoCloseable {
       var outputs = new JobOutputs(db.jdbi(), clock);
       var repos = new RepoService(db.jdbi(), clock, config.hookCommand());
       var starter = new RunStarter(git, runs);
-      var agents = new AgentService(db.jdbi(), clock, policy);
+      var agents = new AgentService(db.jdbi(), clock, policy, metrics);
+      metrics.gaugeBy("moat_queue_depth", "Queued jobs a pool may take", "pool", metrics.pools(), runs::queuedFor);
+      // Connected: polled within two lease lengths (an agent polls far more often than that).
+      metrics.gaugeBy("moat_agents_connected", "Agents that polled recently", "pool", metrics.pools(),
+          p -> agents.connectedIn(p, config.leaseTtl().multipliedBy(2)));
+      metrics.gaugeBy("moat_runs_held", "Runs held for a decision", "reason",
+          Arrays.stream(HoldReason.values()).map(HoldReason::wire).toList(), runs::heldFor);
       var url = new AtomicReference<String>();
       var github = new GitHubProvider(new GitHubRepos(db.jdbi(), clock, dataDir.resolve("github")), repos,
           new GitHubTrust(new PermissionCache(clock, PermissionCache.DEFAULT_TTL)), new MoatForgeRuns(starter, approvals), db.jdbi(), audit,
@@ -150,19 +162,21 @@ public final class MoatServer implements AutoCloseable {
         String policyName = config.policyFile().map(Path::toString).orElse("default");
         cfg.routes.get("/readyz", ctx -> Http.json(ctx, db.ready() ? 200 : 503,
             Map.of("database", db.ready() ? "ok" : "down", "policy", policyName)));
+        // Unauthenticated like /healthz: bounded labels carry no ids, secrets or repository names.
+        cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
         new RepoRoutes(tokens, repos, signers, url::get).register(cfg.routes);
         new RunRoutes(tokens, runs, starter, repos, logs, approvals).register(cfg.routes);
         new StatsRoutes(tokens, new ServiceLevels(db.jdbi(), clock)).register(cfg.routes);
         new UserRoutes(tokens, users).register(cfg.routes);
         new AuditRoutes(tokens, audit).register(cfg.routes);
         new AgentRoutes(tokens, agents, runs, logs, repos, git, dispatch, config.pollWait()).register(cfg.routes);
-        new CtxRoutes(jobCredentials, backends, outputs).register(cfg.routes);
-        new GitHookRoutes(repos, signers, starter, db.jdbi(), clock).register(cfg.routes);
+        new CtxRoutes(jobCredentials, backends, outputs, metrics).register(cfg.routes);
+        new GitHookRoutes(repos, signers, starter, db.jdbi(), clock, metrics).register(cfg.routes);
         new GitHubRoutes(tokens, github.repos(), url::get).register(cfg.routes);
-        new GitHubHookRoutes(github, db.jdbi(), clock).register(cfg.routes);
+        new GitHubHookRoutes(github, db.jdbi(), clock, metrics).register(cfg.routes);
         new SecretRoutes(tokens, secrets).register(cfg.routes);
         new EnvironmentRoutes(tokens, environments).register(cfg.routes);
-        new IdentityRoutes(tokens, jobCredentials, idTokens, signingKeys, audit, url::get).register(cfg.routes);
+        new IdentityRoutes(tokens, jobCredentials, idTokens, signingKeys, audit, url::get, metrics).register(cfg.routes);
       });
       app.start(config.host(), config.port());
       url.set("http://" + config.host() + ":" + app.port());

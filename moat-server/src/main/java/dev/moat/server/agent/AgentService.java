@@ -1,5 +1,6 @@
 package dev.moat.server.agent;
 
+import dev.moat.server.metrics.Metrics;
 import dev.moat.common.Json;
 import dev.moat.common.Tokens;
 import dev.moat.common.wire.Labels;
@@ -33,6 +34,7 @@ import tools.jackson.core.type.TypeReference;
  * from the credential's row, never from the poll. Thread-safe.
  */
 public final class AgentService {
+  private final Metrics metrics;
   private static final Logger LOG = LoggerFactory.getLogger(AgentService.class);
   private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
 
@@ -54,6 +56,12 @@ public final class AgentService {
   private final Map<String, IsolationTier> warnedTier = new ConcurrentHashMap<>();
 
   public AgentService(Jdbi jdbi, InstantSource clock, PlacementPolicy policy) {
+    this(jdbi, clock, policy, Metrics.unscraped());
+  }
+
+  /** @param metrics counts registrations, ok or refused */
+  public AgentService(Jdbi jdbi, InstantSource clock, PlacementPolicy policy, Metrics metrics) {
+    this.metrics = metrics;
     this.jdbi = jdbi;
     this.clock = clock;
     this.policy = policy;
@@ -103,7 +111,25 @@ public final class AgentService {
   }
 
   /** Uses up a registration token and creates the agent; a used, expired or unknown token is refused. */
+  /** Agents of {@code pool} seen (polling) within {@code within}: the {@code moat_agents_connected} gauge. */
+  public long connectedIn(String pool, Duration within) {
+    long since = clock.millis() - within.toMillis();
+    return jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM agents WHERE pool = :pool AND last_seen >= :since")
+        .bind("pool", pool).bind("since", since).mapTo(Long.class).one());
+  }
+
   public RegisterResponse register(RegisterRequest req) {
+    try {
+      RegisterResponse ok = registerOnce(req);
+      metrics.registration(true);
+      return ok;
+    } catch (RuntimeException e) {
+      metrics.registration(false);
+      throw e;
+    }
+  }
+
+  private RegisterResponse registerOnce(RegisterRequest req) {
     Labels.check(req.labels());
     if (!req.name().matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) throw ApiException.invalid("bad agent name");
     long now = clock.millis();

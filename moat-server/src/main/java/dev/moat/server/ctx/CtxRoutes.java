@@ -1,5 +1,6 @@
 package dev.moat.server.ctx;
 
+import dev.moat.server.metrics.Metrics;
 import dev.moat.common.secret.Secret;
 import dev.moat.common.wire.CtxOutput;
 import dev.moat.common.wire.CtxSecretValue;
@@ -25,7 +26,11 @@ public final class CtxRoutes {
   private final CtxBackends backends;
   private final JobOutputs outputs;
 
-  public CtxRoutes(JobCredentials credentials, CtxBackends backends, JobOutputs outputs) {
+  private final Metrics metrics;
+
+  /** @param metrics counts secret fetches: ok, denied (refused to the job) or error */
+  public CtxRoutes(JobCredentials credentials, CtxBackends backends, JobOutputs outputs, Metrics metrics) {
+    this.metrics = metrics;
     this.credentials = credentials;
     this.backends = backends;
     this.outputs = outputs;
@@ -37,7 +42,17 @@ public final class CtxRoutes {
       String name = ctx.pathParam("name");
       String step = ctx.queryParam("step");
       if (step != null && step.length() > MAX_STEP) throw ApiException.invalid("step is longer than " + MAX_STEP + " characters");
-      Secret value = backends.secrets().forJob(job, name, step);
+      Secret value;
+      try {
+        value = backends.secrets().forJob(job, name, step);
+      } catch (ApiException e) {
+        metrics.secretFetch(e.status() < 500 ? "denied" : "error");
+        throw e;
+      } catch (RuntimeException e) {
+        metrics.secretFetch("error");
+        throw e;
+      }
+      metrics.secretFetch("ok");
       Http.json(ctx, 200, new CtxSecretValue(name, value.revealText()));
     });
     r.post("/api/v1/ctx/outputs", ctx -> {

@@ -1,5 +1,6 @@
 package dev.moat.server.github;
 
+import dev.moat.server.metrics.Metrics;
 import dev.moat.common.Json;
 import dev.moat.common.Tokens;
 import dev.moat.server.github.GitHubRepos.GitHubRepo;
@@ -37,13 +38,17 @@ public final class GitHubHookRoutes {
   private final GitHubProvider provider;
   private final Deliveries deliveries;
 
-  public GitHubHookRoutes(GitHubProvider provider, Jdbi jdbi, InstantSource clock) {
+  private final Metrics metrics;
+
+  /** @param metrics counts each delivery by result ({@code source="github"}) */
+  public GitHubHookRoutes(GitHubProvider provider, Jdbi jdbi, InstantSource clock, Metrics metrics) {
+    this.metrics = metrics;
     this.provider = provider;
     this.deliveries = new Deliveries(jdbi, clock);
   }
 
   public void register(RoutesConfig r) {
-    r.post("/hooks/github", ctx -> {
+    r.post("/hooks/github", ctx -> metrics.webhook("github", () -> {
       byte[] body = Http.bytes(ctx, MAX_BODY);
       List<GitHubRepo> signedBy = authenticate(ctx.header("X-Hub-Signature-256"), body);
       String event = ctx.header("X-GitHub-Event");
@@ -75,12 +80,13 @@ public final class GitHubHookRoutes {
         if (e instanceof GitHubProvider.SourceUnavailable) {
           LOG.atWarn().addKeyValue("delivery", delivery).log(e.getMessage());
           Problems.write(ctx, 502, "Bad gateway", e.getMessage());
-          return;
+          return null;
         }
         throw e;
       }
       Http.json(ctx, event.equals("ping") ? 200 : 202, result);
-    });
+      return null;
+    }));
   }
 
   /** The registered repositories whose secret signed {@code body}; 401 if none did. */

@@ -1,5 +1,6 @@
 package dev.moat.server.identity;
 
+import dev.moat.server.metrics.Metrics;
 import dev.moat.server.audit.Audit;
 import dev.moat.server.audit.AuditAction;
 import dev.moat.server.auth.ApiTokens;
@@ -33,8 +34,12 @@ public final class IdentityRoutes {
   private final Audit audit;
   private final Supplier<String> issuer;
 
+  private final Metrics metrics;
+
+  /** @param metrics counts issued ID tokens */
   public IdentityRoutes(ApiTokens tokens, JobCredentials jobs, IdTokens idTokens, SigningKeys keys, Audit audit,
-      Supplier<String> issuer) {
+      Supplier<String> issuer, Metrics metrics) {
+    this.metrics = metrics;
     this.tokens = tokens;
     this.jobs = jobs;
     this.idTokens = idTokens;
@@ -50,6 +55,7 @@ public final class IdentityRoutes {
     r.get("/api/v1/ctx/id-token", ctx -> {
       long jobId = jobs.authenticate(Http.bearer(ctx));
       var token = idTokens.issue(jobId, ctx.queryParam("audience"));
+      metrics.idTokenIssued();
       ctx.header("Cache-Control", "no-store");
       Http.json(ctx, 200, new IdTokenResponse(token.value(), token.expiresAt().getEpochSecond()));
     });

@@ -18,6 +18,7 @@ import dev.moat.engine.trust.HoldState;
 import dev.moat.engine.trust.TrustDecision;
 import dev.moat.engine.trust.TrustTier;
 import dev.moat.engine.trust.WorkflowSource;
+import dev.moat.server.metrics.Metrics;
 import dev.moat.server.audit.Audit;
 import dev.moat.server.audit.AuditAction;
 import dev.moat.server.event.Wakeup;
@@ -61,6 +62,7 @@ public final class RunService {
   private final Duration leaseTtl;
   private final PlacementPolicy policy;
   private final JobGate gate;
+  private final Metrics metrics;
   /** Stateless over the database: the server's ctx routes authenticate with their own instance. */
   private final JobCredentials credentials;
 
@@ -70,14 +72,22 @@ public final class RunService {
     this(jdbi, clock, dispatch, ackTimeout, leaseTtl, audit, holdTtl, policy, JobGate.NONE);
   }
 
+  /** With a registry nobody scrapes. */
+  public RunService(Jdbi jdbi, InstantSource clock, Wakeup dispatch, Duration ackTimeout, Duration leaseTtl,
+      Audit audit, Duration holdTtl, PlacementPolicy policy, JobGate gate) {
+    this(jdbi, clock, dispatch, ackTimeout, leaseTtl, audit, holdTtl, policy, gate, Metrics.unscraped());
+  }
+
   /**
    * @param holdTtl how long a hold waits for a decision before the run expires
    * @param policy places each job of a new run by its run's trust tier (DESIGN §5); claims hand
    *     jobs only where it placed them
    * @param gate what each job's {@code environment:} decides at creation (refusal, review, wait)
+   * @param metrics where queue waits, job ends, retries and lost jobs are counted
    */
   public RunService(Jdbi jdbi, InstantSource clock, Wakeup dispatch, Duration ackTimeout, Duration leaseTtl,
-      Audit audit, Duration holdTtl, PlacementPolicy policy, JobGate gate) {
+      Audit audit, Duration holdTtl, PlacementPolicy policy, JobGate gate, Metrics metrics) {
+    this.metrics = metrics;
     this.policy = policy;
     this.gate = gate;
     this.audit = audit;
@@ -268,6 +278,9 @@ public final class RunService {
         if (image != null && !image.equals(agentImage)) continue;
         if (store.transition(h, job.id(), JobState.QUEUED, JobState.DISPATCHED,
             JobUpdate.dispatched(agentId, now + ackTimeout.toMillis()))) {
+          Long queuedAt = h.createQuery("SELECT queued_at FROM jobs WHERE id = :id").bind("id", job.id())
+              .mapTo(Long.class).findOne().orElse(null);
+          if (queuedAt != null) metrics.queueWaited(agentPool, Duration.ofMillis(now - queuedAt));
           out.add(assignment(h, job, credentials.mint(h, job.id(), agentId, agentPool, agentTier)));
         }
       }
@@ -317,11 +330,20 @@ public final class RunService {
         throw ApiException.conflict("job " + jobId + " is " + job.state().wire() + ", not running");
       }
       advance(h, job.runId(), now);
+      long started = job.startedAt() != null ? job.startedAt() : now;
+      metrics.jobEnded(poolOf(h, agentId), to.wire(), Duration.ofMillis(now - started), result.egressDenials());
     });
     dispatch.signalAll();
     LOG.atInfo().addKeyValue("job_id", jobId).addKeyValue("agent", agentId).addKeyValue("status", result.state())
         .addKeyValue("exit_code", result.exitCode()).addKeyValue("egress_denials", result.egressDenials())
         .log("job finished");
+  }
+
+  /** The pool of the agent, for a metric label ({@code unknown} when there is none). */
+  private static String poolOf(Handle h, String agentId) {
+    if (agentId == null) return "unknown";
+    return h.createQuery("SELECT pool FROM agents WHERE id = :id").bind("id", agentId).mapTo(String.class).findOne()
+        .orElse("unknown");
   }
 
   private JobRow ownJob(Handle h, String agentId, long jobId) {
@@ -339,10 +361,18 @@ public final class RunService {
     boolean changed = jdbi.inTransaction(h -> {
       boolean any = false;
       for (long id : store.overdue(h, JobState.DISPATCHED, "ack_deadline", now)) {
-        any |= store.transition(h, id, JobState.DISPATCHED, JobState.QUEUED, JobUpdate.queued(now));
+        String agent = store.job(h, id).map(JobRow::agentId).orElse(null);
+        if (store.transition(h, id, JobState.DISPATCHED, JobState.QUEUED, JobUpdate.queued(now))) {
+          metrics.retried(poolOf(h, agent));
+          any = true;
+        }
       }
       for (long id : store.overdue(h, JobState.RUNNING, "lease_expires", now)) {
-        any |= endAndAdvance(h, id, JobState.LOST, "the agent stopped renewing its lease", now);
+        String agent = store.job(h, id).map(JobRow::agentId).orElse(null);
+        if (endAndAdvance(h, id, JobState.LOST, "the agent stopped renewing its lease", now)) {
+          metrics.lost(poolOf(h, agent));
+          any = true;
+        }
       }
       for (long id : store.pastTimeout(h, now, timeoutGrace.toMillis())) {
         any |= endAndAdvance(h, id, JobState.TIMED_OUT, "timed out (the agent did not end it)", now);
@@ -357,6 +387,22 @@ public final class RunService {
     LOG.atWarn().addKeyValue("job_id", jobId).addKeyValue("status", to.wire()).log(reason);
     advance(h, store.job(h, jobId).orElseThrow().runId(), now);
     return true;
+  }
+
+  /**
+   * Queued jobs each pool may take (a job without a placement counts for every pool), for the
+   * {@code moat_queue_depth} gauge. At most 10,000 jobs are looked at.
+   */
+  public long queuedFor(String pool) {
+    long now = clock.millis();
+    return jdbi.withHandle(h -> store.queued(h, 10_000, now).stream()
+        .filter(j -> j.pools().map(p -> p.contains(pool)).orElse(true)).count());
+  }
+
+  /** Runs held now, waiting for a decision, by the hold's reason (its wire name). */
+  public long heldFor(String reason) {
+    return jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM holds WHERE decision IS NULL AND reason = :r")
+        .bind("r", reason).mapTo(Long.class).one());
   }
 
   /** After a restart: leases restart from now, so connected agents keep their jobs. */

@@ -1,5 +1,6 @@
 package dev.moat.server.webhook;
 
+import dev.moat.server.metrics.Metrics;
 import dev.moat.common.Tokens;
 import dev.moat.server.http.ApiException;
 import dev.moat.server.http.Http;
@@ -46,7 +47,12 @@ public final class GitHookRoutes {
   private final InstantSource clock;
   private final AllowedSigners signers;
 
-  public GitHookRoutes(RepoService repos, AllowedSigners signers, RunStarter starter, Jdbi jdbi, InstantSource clock) {
+  private final Metrics metrics;
+
+  /** @param metrics counts each delivery by result ({@code source="git"}) */
+  public GitHookRoutes(RepoService repos, AllowedSigners signers, RunStarter starter, Jdbi jdbi, InstantSource clock,
+      Metrics metrics) {
+    this.metrics = metrics;
     this.signers = signers;
     this.repos = repos;
     this.starter = starter;
@@ -55,14 +61,14 @@ public final class GitHookRoutes {
   }
 
   public void register(RoutesConfig r) {
-    r.post("/hooks/git", ctx -> {
+    r.post("/hooks/git", ctx -> metrics.webhook("git", () -> {
       byte[] body = Http.bytes(ctx, MAX_BODY);
       var repo = authenticate(ctx.header("X-Moat-Repo"), ctx.header("X-Moat-Signature-256"), body);
       PushEvent event = Http.parse(body, PushEvent.class);
       validate(event, repo);
       if (event.after().equals(ZERO)) {
         Http.json(ctx, 202, Map.of("runs", List.of()));
-        return;
+        return null;
       }
       var decision = decide(repo, event);
       List<Long> runs = starter.start(repo, RunRequest.push(event.ref(), event.after(), Optional.empty()), decision);
@@ -70,7 +76,8 @@ public final class GitHookRoutes {
       answer.put("runs", runs);
       decision.hold().ifPresent(reason -> answer.put("held", reason.wire()));
       Http.json(ctx, 202, answer);
-    });
+      return null;
+    }));
   }
 
   /**
