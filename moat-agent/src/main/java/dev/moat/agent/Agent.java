@@ -32,6 +32,7 @@ public final class Agent implements AutoCloseable {
   private final ServerClient server;
   private final Workspaces workspaces;
   private final String agentId;
+  private final String pool;
   private final Map<Long, JobRunner> running = new ConcurrentHashMap<>();
   private final Map<Long, Thread> threads = new ConcurrentHashMap<>();
   /** How long close waits for killed jobs to destroy their sandboxes (cgroups, netns, volumes). */
@@ -42,7 +43,8 @@ public final class Agent implements AutoCloseable {
   private final Path ctxHelper;
 
   private Agent(AgentConfig config, SandboxTier tier, ServerClient server, Workspaces workspaces, String agentId,
-      Path ctxHelper) {
+      String pool, Path ctxHelper) {
+    this.pool = pool;
     this.ctxHelper = ctxHelper;
     this.config = config;
     this.tier = tier;
@@ -73,7 +75,8 @@ public final class Agent implements AutoCloseable {
     }
     var workspaces = new Workspaces(config.workRoot(), config.workspaceDiskBytes());
     workspaces.sweep();
-    var agent = new Agent(config, tier, server, workspaces, identity.agentId(), ctxHelper(config));
+    var agent = new Agent(config, tier, server, workspaces, identity.agentId(), identity.pool(),
+        ctxHelper(config));
     agent.loop = Thread.ofVirtual().name("agent-poll").start(agent::pollLoop);
     LOG.atInfo().addKeyValue("agent", identity.agentId()).addKeyValue("pool", identity.pool())
         .addKeyValue("tier", tier.name()).addKeyValue("server", config.server().toString()).log("agent started");
@@ -127,7 +130,8 @@ public final class Agent implements AutoCloseable {
           JobRunner job = running.get(id);
           if (job != null) job.stop();
         });
-        res.assignments().forEach(a -> launch(new JobRunner(a, server, tier, workspaces, config.image(), ctxHelper)));
+        res.assignments().forEach(a -> launch(new JobRunner(a, server, tier, workspaces, config.image(), ctxHelper,
+            agentId, pool)));
       } catch (IOException e) {
         if (closed) return;
         if (!warned) LOG.atWarn().addKeyValue("error", e.getMessage()).log("server unreachable; retrying");

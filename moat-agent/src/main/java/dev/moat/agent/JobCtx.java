@@ -6,6 +6,7 @@ import dev.moat.sandbox.ctx.CtxServer;
 import dev.moat.sandbox.ctx.CtxServer.Answer;
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,15 +26,16 @@ final class JobCtx implements CtxServer.Handler {
   private final ServerClient server;
   private final String jobToken;
   private final MaskedLog log;
-  private final long jobId;
+  private final Map<String, String> logFields;
   /** The step running now, e.g. {@code step 2 (deploy)}, named to the store for its audit. */
   private volatile String step;
 
-  JobCtx(ServerClient server, String jobToken, MaskedLog log, long jobId) {
+  /** @param logFields the job's log fields ({@link dev.moat.common.log.LogFields}), set on the socket's threads */
+  JobCtx(ServerClient server, String jobToken, MaskedLog log, Map<String, String> logFields) {
     this.server = server;
     this.jobToken = jobToken;
     this.log = log;
-    this.jobId = jobId;
+    this.logFields = logFields;
   }
 
   /** The step that runs from now on, named in the audit of the secrets it gets. */
@@ -45,12 +47,23 @@ final class JobCtx implements CtxServer.Handler {
   Secret secret(String name) throws IOException {
     Secret value = server.ctxSecret(jobToken, name, step);
     log.mask(value.revealText());
-    LOG.atInfo().addKeyValue("job_id", jobId).addKeyValue("secret", name).log("secret handed to job");
+    LOG.atInfo().addKeyValue(dev.moat.common.log.LogFields.SECRETS, List.of(name)).log("secret handed to job");
     return value;
   }
 
   @Override
   public Answer handle(List<String> args) {
+    var outer = org.slf4j.MDC.getCopyOfContextMap();
+    org.slf4j.MDC.setContextMap(logFields);
+    try {
+      return answer(args);
+    } finally {
+      if (outer == null) org.slf4j.MDC.clear();
+      else org.slf4j.MDC.setContextMap(outer);
+    }
+  }
+
+  private Answer answer(List<String> args) {
     try {
       if (args.size() == 3 && args.get(0).equals("secret") && args.get(1).equals("get")) {
         return Answer.ok(secret(args.get(2)).reveal());

@@ -1,5 +1,6 @@
 package dev.moat.agent;
 
+import dev.moat.common.log.LogFields;
 import dev.moat.common.tar.TarExtractor;
 import dev.moat.common.wire.JobAssignment;
 import dev.moat.common.wire.JobResult;
@@ -8,6 +9,7 @@ import dev.moat.sandbox.Sandbox;
 import dev.moat.sandbox.SandboxSpec;
 import dev.moat.sandbox.SandboxTier;
 import dev.moat.sandbox.ctx.CtxServer;
+import dev.moat.sandbox.image.ImageIntegrityException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Runs one assigned job: acknowledges it, fetches the source into a fresh workspace (the agent's
@@ -37,17 +40,31 @@ final class JobRunner implements Runnable {
   private final Workspaces workspaces;
   private final AtomicBoolean stopped = new AtomicBoolean();
   private final AtomicReference<Sandbox> sandbox = new AtomicReference<>();
+  /** How long the sandbox took to create, reported with the result; null until it was. */
+  private volatile Duration sandboxStart;
 
   private final Optional<String> image;
   private final Path ctxHelper;
+  /** The fields every log line of this job carries, in the MDC of each thread that works for it. */
+  private final Map<String, String> logFields;
 
   /**
    * @param ctxHelper the built {@code moat-ctx} ({@link dev.moat.sandbox.ctx.CtxHelper}), or null when
    *     this agent could not build it: its jobs then have no ctx socket
    */
   JobRunner(JobAssignment job, ServerClient server, SandboxTier tier, Workspaces workspaces, Optional<String> image,
-      Path ctxHelper) {
+      Path ctxHelper, String agentId, String pool) {
     this.job = job;
+    var fields = new LinkedHashMap<String, String>();
+    fields.put(LogFields.JOB_ID, Long.toString(job.jobId()));
+    fields.put(LogFields.RUN_ID, Long.toString(job.runId()));
+    fields.put(LogFields.REPO, job.repo());
+    fields.put(LogFields.SHA, job.sha());
+    fields.put(LogFields.AGENT, agentId);
+    fields.put(LogFields.POOL, pool);
+    fields.put(LogFields.TIER, tier.name());
+    tier.imageDigest().ifPresent(d -> fields.put(LogFields.IMAGE_DIGEST, d));
+    this.logFields = Map.copyOf(fields);
     this.ctxHelper = ctxHelper;
     this.image = image;
     this.server = server;
@@ -66,25 +83,40 @@ final class JobRunner implements Runnable {
     if (s != null) s.kill();
   }
 
+  /** The job's log fields ({@link LogFields}), for threads that work for it. */
+  Map<String, String> logFields() {
+    return logFields;
+  }
+
   @Override
   public void run() {
+    MDC.setContextMap(logFields);
+    try {
+      runJob();
+    } finally {
+      MDC.clear();
+    }
+  }
+
+  private void runJob() {
     try {
       server.start(job.jobId());
     } catch (IOException e) {
-      LOG.atWarn().addKeyValue("job_id", job.jobId()).addKeyValue("error", e.getMessage()).log("could not acknowledge job; dropping it");
+      LOG.atWarn().addKeyValue("error", e.getMessage()).log("could not acknowledge job; dropping it");
       return;
     }
-    LOG.atInfo().addKeyValue("job_id", job.jobId()).addKeyValue("run_id", job.runId()).addKeyValue("repo", job.repo())
-        .addKeyValue("sha", job.sha()).log("job started");
+    LOG.info("job started");
     var logs = new MaskedLog(new LogShipper(batch -> server.logs(job.jobId(), batch).next(), Long.toString(job.jobId())));
     JobResult result;
     long denials = 0;
+    boolean integrityFailure = false;
     Path workspace = null;
     try {
       workspace = workspaces.create(job.jobId());
       result = execute(workspace, logs);
     } catch (IOException | RuntimeException e) {
-      LOG.atError().setCause(e).addKeyValue("job_id", job.jobId()).log("job could not run");
+      integrityFailure = e instanceof ImageIntegrityException;
+      LOG.atError().setCause(e).log("job could not run");
       logs.line("moat: the job could not run: " + e.getMessage());
       result = new JobResult("failed", null, "the agent could not run the job: " + e.getMessage());
     } finally {
@@ -94,7 +126,8 @@ final class JobRunner implements Runnable {
         s.close();
       }
     }
-    finish(logs, result.withEgressDenials(denials));
+    Duration start = sandboxStart;
+    finish(logs, result.withEgressDenials(denials).withSandbox(start == null ? null : start.toMillis(), integrityFailure));
     if (workspace != null) workspaces.delete(workspace);
   }
 
@@ -107,10 +140,11 @@ final class JobRunner implements Runnable {
       long denied = s.egressDenials();
       if (denied == 0) return 0;
       logs.line("==> egress: " + denied + " connection(s) refused by the pool's egress policy");
-      LOG.atWarn().addKeyValue("job_id", job.jobId()).addKeyValue("egress_denials", denied).log("egress denied");
+      LOG.atWarn().addKeyValue(LogFields.EGRESS, "denied").addKeyValue(LogFields.EGRESS_DENIALS, denied)
+          .log("egress denied: the pool's egress policy refused connections");
       return denied;
     } catch (IOException | RuntimeException e) {
-      LOG.atWarn().addKeyValue("job_id", job.jobId()).addKeyValue("error", e.toString()).log("could not read egress denials");
+      LOG.atWarn().addKeyValue("error", e.toString()).log("could not read egress denials");
       return 0;
     }
   }
@@ -122,12 +156,19 @@ final class JobRunner implements Runnable {
       logs.line("moat: this pool runs " + offered + "; the job asks for image " + job.image());
       return new JobResult("failed", null, "image " + job.image() + " is not allowed on this pool");
     }
-    try (var source = server.source(job.jobId())) {
+    var sourceDigest = sha256();
+    try (var source = new java.security.DigestInputStream(server.source(job.jobId()), sourceDigest)) {
       new TarExtractor(workspace, MAX_SOURCE_BYTES, 200_000).extract(source);
+      source.transferTo(java.io.OutputStream.nullOutputStream());
     }
+    LOG.atInfo().addKeyValue("artifact", "source")
+        .addKeyValue(LogFields.ARTIFACT_SHA256, java.util.HexFormat.of().formatHex(sourceDigest.digest())).log("source fetched");
+    long t0 = System.nanoTime();
     sandbox.set(tier.create(new SandboxSpec("job-" + job.jobId(), workspace, ctxHelper)));
+    sandboxStart = Duration.ofNanos(System.nanoTime() - t0);
+    LOG.atInfo().addKeyValue("start_ms", sandboxStart.toMillis()).log("sandbox started");
     if (stopped.get()) sandbox.get().kill();
-    JobCtx ctx = new JobCtx(server, job.jobToken(), logs, job.jobId());
+    JobCtx ctx = new JobCtx(server, job.jobToken(), logs, logFields);
     Optional<java.nio.file.Path> socket = sandbox.get().ctxSocket();
     try (CtxServer _ = socket.isEmpty() ? null : CtxServer.start(socket.get(), ctx, "job-" + job.jobId())) {
       return steps(ctx, socket.isPresent(), logs);
@@ -149,6 +190,7 @@ final class JobRunner implements Runnable {
         logs.line("==> " + which + " needs secrets, but this agent has no moat-ctx (install gcc and libc6-dev)");
         return new JobResult("failed", null, which + " needs secrets, but the agent has no moat-ctx to hand them over");
       }
+      if (!step.secrets().isEmpty()) LOG.atInfo().addKeyValue(LogFields.SECRETS, step.secrets()).log("step asks for secrets");
       for (String name : step.secrets()) {
         try {
           env.put(name, ctx.secret(name).revealText());
@@ -185,6 +227,14 @@ final class JobRunner implements Runnable {
     return new JobResult("succeeded", 0, "all " + steps.size() + " steps succeeded");
   }
 
+  private static java.security.MessageDigest sha256() {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+
   private Map<String, String> env(boolean hasCtx) {
     var env = new LinkedHashMap<String, String>();
     String path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -210,10 +260,11 @@ final class JobRunner implements Runnable {
     try {
       logs.close();
       Retry.untilAnswered(() -> server.finish(job.jobId(), result), stopped::get);
-      LOG.atInfo().addKeyValue("job_id", job.jobId()).addKeyValue("status", result.state())
-          .addKeyValue("exit_code", result.exitCode()).log("job finished");
+      LOG.atInfo().addKeyValue(LogFields.STATUS, result.state()).addKeyValue(LogFields.EXIT_CODE, result.exitCode())
+          .addKeyValue(LogFields.EGRESS, result.egressDenials() > 0 ? "denied" : "allowed")
+          .addKeyValue(LogFields.EGRESS_DENIALS, result.egressDenials()).log("job finished");
     } catch (ServerClient.Rejected e) {
-      LOG.atInfo().addKeyValue("job_id", job.jobId()).addKeyValue("error", e.getMessage()).log("server did not take the result");
+      LOG.atInfo().addKeyValue("error", e.getMessage()).log("server did not take the result");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -41,7 +41,12 @@ final class LogShipper implements AutoCloseable {
 
   LogShipper(Transport transport, String name) {
     this.transport = transport;
-    this.sender = Thread.ofVirtual().name("logs-" + name).start(this::shipLoop);
+    // Its lines carry the job's log fields, as the creating thread's do.
+    var fields = org.slf4j.MDC.getCopyOfContextMap();
+    this.sender = Thread.ofVirtual().name("logs-" + name).start(() -> {
+      if (fields != null) org.slf4j.MDC.setContextMap(fields);
+      shipLoop();
+    });
   }
 
   void write(byte[] buf, int off, int len) {

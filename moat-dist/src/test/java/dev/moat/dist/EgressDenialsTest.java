@@ -97,6 +97,20 @@ class EgressDenialsTest {
       assertThat(quiet.path("egressDenials").asLong()).isZero();
       assertThat(storedDenials(s, probe.path("id").asLong())).isEqualTo(denials);
       assertThat(storedDenials(s, quiet.path("id").asLong())).isZero();
+      // The decision in the agent's log and the server's, with what an operator needs to find the job.
+      long probeId = probe.path("id").asLong();
+      JsonNode denied = LogAudit.line("JobRunner", "egress denied: the pool's egress policy refused connections", probeId);
+      assertThat(denied.path("level").asString()).isEqualTo("WARN");
+      assertThat(denied.path("egress").asString()).isEqualTo("denied");
+      assertThat(denied.path("egress_denials").asLong()).isEqualTo(denials);
+      assertThat(denied.path("tier").asString()).isEqualTo(pool.tier().name().toLowerCase(java.util.Locale.ROOT));
+      assertThat(denied.path("run_id").asLong()).isEqualTo(run);
+      assertThat(denied.has("image_digest")).as("%s", denied).isEqualTo(pool.image().isPresent());
+      if (pool.image().isPresent()) assertThat(denied.path("image_digest").asString()).matches("sha256:[0-9a-f]{64}|[0-9a-f]{64}");
+      JsonNode serverSide = LogAudit.line("RunService", "job finished", probeId);
+      assertThat(serverSide.path("egress").asString()).isEqualTo("denied");
+      assertThat(serverSide.path("egress_denials").asLong()).isEqualTo(denials);
+      assertThat(LogAudit.line("RunService", "job finished", quiet.path("id").asLong()).path("egress").asString()).isEqualTo("allowed");
     }
   }
 

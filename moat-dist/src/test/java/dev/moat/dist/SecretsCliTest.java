@@ -30,6 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SecretsCliTest {
   private static final String VALUE = "s3cr3t-deploy-token-value";
+
+  static {
+    LogAudit.forbid(VALUE);
+  }
   @TempDir Path dir;
 
   private static Path keyFile(Path dir, MasterKey key) throws Exception {

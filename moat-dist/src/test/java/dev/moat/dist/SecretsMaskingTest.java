@@ -37,6 +37,10 @@ class SecretsMaskingTest {
   static final String TOKEN = "s3cr3t/Val+ue\"q&x=1 " + UUID.randomUUID().toString().substring(0, 8);
   static final String MULTI = "first-line-" + UUID.randomUUID().toString().substring(0, 6) + "\nsecond-line-"
       + UUID.randomUUID().toString().substring(0, 6);
+
+  static {
+    LogAudit.forbid(TOKEN, MULTI);
+  }
   static final String WORKFLOW = """
       on: push
       jobs:

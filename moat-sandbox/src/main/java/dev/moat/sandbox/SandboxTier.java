@@ -17,6 +17,11 @@ public interface SandboxTier {
    */
   Sandbox create(SandboxSpec spec) throws IOException;
 
+  /** The sha256 digest of the image this tier's sandboxes run over; empty when they run over the host's /usr. */
+  default java.util.Optional<String> imageDigest() {
+    return java.util.Optional.empty();
+  }
+
   /**
    * Removes what sandboxes of a crashed agent left on the host (cgroups, containers, network
    * namespaces); call once at agent start, before any job. Assumes one agent per host.

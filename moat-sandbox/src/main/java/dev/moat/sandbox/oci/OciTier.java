@@ -100,6 +100,11 @@ public final class OciTier implements SandboxTier {
     return "oci";
   }
 
+  @Override
+  public java.util.Optional<String> imageDigest() {
+    return java.util.Optional.of(digest);
+  }
+
   /**
    * Unpacks the image on first use, hands the workspace to the job's uid, writes the bundle and,
    * with egress, opens the job's network. On failure, whatever was made is removed again.

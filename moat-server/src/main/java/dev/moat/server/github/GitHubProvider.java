@@ -200,7 +200,7 @@ public final class GitHubProvider {
       String description = d.hold().map(r -> "held for approval: " + r.wire()).orElse("queued: " + d.tier().wire() + " contributor");
       status(g, change.headSha(), "pending", description, d.held() ? "held" : "queued");
     }
-    LOG.atInfo().addKeyValue("repo", g.repo()).addKeyValue("sha", change.headSha()).addKeyValue("tier", d.tier().wire())
+    LOG.atInfo().addKeyValue("repo", g.repo()).addKeyValue("sha", change.headSha()).addKeyValue(dev.moat.common.log.LogFields.TRUST_TIER, d.tier().wire())
         .addKeyValue("hold", d.hold().map(HoldReason::wire).orElse("none")).addKeyValue("why", who.why())
         .addKeyValue("runs", ids).log("GitHub change decided");
     var out = new LinkedHashMap<String, Object>();

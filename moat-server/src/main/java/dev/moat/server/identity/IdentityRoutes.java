@@ -34,6 +34,7 @@ public final class IdentityRoutes {
   private final Audit audit;
   private final Supplier<String> issuer;
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(IdentityRoutes.class);
   private final Metrics metrics;
 
   /** @param metrics counts issued ID tokens */
@@ -56,6 +57,8 @@ public final class IdentityRoutes {
       long jobId = jobs.authenticate(Http.bearer(ctx));
       var token = idTokens.issue(jobId, ctx.queryParam("audience"));
       metrics.idTokenIssued();
+      LOG.atInfo().addKeyValue(dev.moat.common.log.LogFields.JOB_ID, jobId).addKeyValue("audience", ctx.queryParam("audience"))
+          .log("ID token issued");
       ctx.header("Cache-Control", "no-store");
       Http.json(ctx, 200, new IdTokenResponse(token.value(), token.expiresAt().getEpochSecond()));
     });

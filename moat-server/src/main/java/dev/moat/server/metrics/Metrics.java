@@ -24,6 +24,8 @@ import java.util.function.ToDoubleFunction;
 public final class Metrics {
   /** Histogram buckets for waits and durations, in seconds (Prometheus base unit). */
   private static final double[] SECONDS = {0.1, 0.5, 1, 5, 15, 30, 60, 300, 900, 1800, 3600};
+  /** Buckets for sandbox starts, in seconds: the targets are 15 ms (bwrap) and 60 ms (oci). */
+  private static final double[] START_SECONDS = {0.005, 0.01, 0.015, 0.025, 0.05, 0.06, 0.1, 0.25, 0.5, 1, 5, 30};
   private static final List<String> REGISTRATION = List.of("ok", "refused");
   private static final List<String> SECRET = List.of("ok", "denied", "error");
   private static final List<String> WEBHOOK_SOURCE = List.of("git", "github");
@@ -53,6 +55,7 @@ public final class Metrics {
       }
     }
     Counter.builder("moat_id_tokens_issued").description("OIDC ID tokens issued to jobs").register(registry);
+    for (var t : dev.moat.engine.placement.IsolationTier.values()) sandboxStart(t.wire());
     Counter.builder("moat_image_integrity_failures").description("Images refused for a digest mismatch").register(registry);
     DistributionSummary.builder("moat_time_to_approval_seconds").description("From a run's hold to its approval")
         .baseUnit(null).serviceLevelObjectives(SECONDS).register(registry);
@@ -162,6 +165,12 @@ public final class Metrics {
     registry.counter("moat_image_integrity_failures").increment();
   }
 
+  /** A sandbox an agent created for a job in {@code took}, as its job result reports. */
+  public void sandboxStarted(String tier, Duration took) {
+    boolean known = java.util.Arrays.stream(dev.moat.engine.placement.IsolationTier.values()).anyMatch(t -> t.wire().equals(tier));
+    if (known) sandboxStart(tier).record(seconds(took));
+  }
+
   public void approvedAfter(Duration held) {
     registry.summary("moat_time_to_approval_seconds").record(seconds(held));
   }
@@ -169,6 +178,12 @@ public final class Metrics {
   private DistributionSummary queueWait(String pool) {
     return DistributionSummary.builder("moat_queue_wait_seconds").description("From queued to dispatched")
         .serviceLevelObjectives(SECONDS).tag("pool", pool).register(registry);
+  }
+
+  private DistributionSummary sandboxStart(String tier) {
+    return DistributionSummary.builder("moat_sandbox_start_seconds")
+        .description("From the agent asking for a job's sandbox to having it, image unpacking on first use included")
+        .serviceLevelObjectives(START_SECONDS).tag("tier", tier).register(registry);
   }
 
   private DistributionSummary jobDuration(String pool, String result) {

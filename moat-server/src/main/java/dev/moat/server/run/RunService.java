@@ -1,5 +1,6 @@
 package dev.moat.server.run;
 
+import dev.moat.common.log.LogFields;
 import dev.moat.common.wire.JobAssignment;
 import dev.moat.common.wire.JobResult;
 import dev.moat.engine.JobSpec;
@@ -158,7 +159,7 @@ public final class RunService {
     });
     dispatch.signalAll();
     LOG.atInfo().addKeyValue("repo", repo).addKeyValue("ref", req.ref()).addKeyValue("sha", req.headSha())
-        .addKeyValue("event", req.event()).addKeyValue("tier", decision.tier().wire())
+        .addKeyValue("event", req.event()).addKeyValue(LogFields.TRUST_TIER, decision.tier().wire())
         .addKeyValue("held", decision.hold().map(HoldReason::wire).orElse(null)).addKeyValue("runs", ids).log("runs created");
     return ids;
   }
@@ -281,7 +282,13 @@ public final class RunService {
           Long queuedAt = h.createQuery("SELECT queued_at FROM jobs WHERE id = :id").bind("id", job.id())
               .mapTo(Long.class).findOne().orElse(null);
           if (queuedAt != null) metrics.queueWaited(agentPool, Duration.ofMillis(now - queuedAt));
-          out.add(assignment(h, job, credentials.mint(h, job.id(), agentId, agentPool, agentTier)));
+          JobAssignment a = assignment(h, job, credentials.mint(h, job.id(), agentId, agentPool, agentTier));
+          out.add(a);
+          LOG.atInfo().addKeyValue(LogFields.JOB_ID, a.jobId()).addKeyValue(LogFields.RUN_ID, a.runId())
+              .addKeyValue(LogFields.REPO, a.repo()).addKeyValue(LogFields.SHA, a.sha()).addKeyValue(LogFields.POOL, agentPool)
+              .addKeyValue(LogFields.AGENT, agentId).addKeyValue(LogFields.TIER, agentTier.wire())
+              .addKeyValue(LogFields.TRUST_TIER, store.run(h, a.runId()).map(RunRow::trustTier).orElse(null))
+              .addKeyValue("image", a.image()).log("job dispatched");
         }
       }
       return out;
@@ -331,12 +338,24 @@ public final class RunService {
       }
       advance(h, job.runId(), now);
       long started = job.startedAt() != null ? job.startedAt() : now;
-      metrics.jobEnded(poolOf(h, agentId), to.wire(), Duration.ofMillis(now - started), result.egressDenials());
+      String pool = poolOf(h, agentId);
+      String tier = tierOf(h, jobId);
+      metrics.jobEnded(pool, to.wire(), Duration.ofMillis(now - started), result.egressDenials());
+      if (result.sandboxStartMillis() != null) metrics.sandboxStarted(tier, Duration.ofMillis(result.sandboxStartMillis()));
+      if (result.imageIntegrityFailure()) metrics.imageIntegrityFailure();
+      LOG.atInfo().addKeyValue(LogFields.JOB_ID, jobId).addKeyValue(LogFields.RUN_ID, job.runId())
+          .addKeyValue(LogFields.POOL, pool).addKeyValue(LogFields.AGENT, agentId).addKeyValue(LogFields.TIER, tier)
+          .addKeyValue(LogFields.STATUS, result.state()).addKeyValue(LogFields.EXIT_CODE, result.exitCode())
+          .addKeyValue(LogFields.EGRESS, result.egressDenials() > 0 ? "denied" : "allowed")
+          .addKeyValue(LogFields.EGRESS_DENIALS, result.egressDenials()).log("job finished");
     });
     dispatch.signalAll();
-    LOG.atInfo().addKeyValue("job_id", jobId).addKeyValue("agent", agentId).addKeyValue("status", result.state())
-        .addKeyValue("exit_code", result.exitCode()).addKeyValue("egress_denials", result.egressDenials())
-        .log("job finished");
+  }
+
+  /** The sandbox tier the job was claimed on (its credential's), for a metric label ({@code unknown} when there is none). */
+  private static String tierOf(Handle h, long jobId) {
+    return h.createQuery("SELECT sandbox_tier FROM job_credentials WHERE job_id = :id").bind("id", jobId).mapTo(String.class)
+        .findOne().orElse("unknown");
   }
 
   /** The pool of the agent, for a metric label ({@code unknown} when there is none). */
@@ -364,6 +383,8 @@ public final class RunService {
         String agent = store.job(h, id).map(JobRow::agentId).orElse(null);
         if (store.transition(h, id, JobState.DISPATCHED, JobState.QUEUED, JobUpdate.queued(now))) {
           metrics.retried(poolOf(h, agent));
+          LOG.atWarn().addKeyValue(LogFields.JOB_ID, id).addKeyValue(LogFields.AGENT, agent).addKeyValue(LogFields.POOL, poolOf(h, agent))
+              .log("dispatch not acknowledged in time; job queued again");
           any = true;
         }
       }
@@ -371,6 +392,8 @@ public final class RunService {
         String agent = store.job(h, id).map(JobRow::agentId).orElse(null);
         if (endAndAdvance(h, id, JobState.LOST, "the agent stopped renewing its lease", now)) {
           metrics.lost(poolOf(h, agent));
+          LOG.atWarn().addKeyValue(LogFields.JOB_ID, id).addKeyValue(LogFields.AGENT, agent).addKeyValue(LogFields.POOL, poolOf(h, agent))
+              .addKeyValue(LogFields.STATUS, JobState.LOST.wire()).log("job lost: its agent stopped renewing the lease");
           any = true;
         }
       }

@@ -1,5 +1,6 @@
 package dev.moat.server.secret;
 
+import dev.moat.common.log.LogFields;
 import dev.moat.common.mask.SecretForms;
 import dev.moat.common.secret.Keyring;
 import dev.moat.common.secret.MasterKey;
@@ -241,6 +242,9 @@ public final class SecretStore {
       detail.put("name", name);
       detail.put("environment", env.name());
       audit.record(actor(jobId), AuditAction.SECRET_READ, job.runId(), name, detail);
+      LOG.atInfo().addKeyValue(LogFields.JOB_ID, jobId).addKeyValue(LogFields.RUN_ID, job.runId())
+          .addKeyValue(LogFields.SECRETS, List.of(name)).addKeyValue("scope", scope).addKeyValue("environment", env.name())
+          .log("secret read");
       return value;
     }
     throw deny(job, name, step, "no secret " + name + " in the scopes environment " + env.name() + " grants to this job ("
@@ -280,7 +284,8 @@ public final class SecretStore {
     if (job.environment() != null) detail.put("environment", job.environment());
     detail.put("why", why);
     audit.record(actor(job.jobId()), AuditAction.SECRET_DENIED, job.runId(), name, detail);
-    LOG.atInfo().addKeyValue("job_id", job.jobId()).addKeyValue("name", name).addKeyValue("why", why).log("secret denied");
+    LOG.atInfo().addKeyValue(LogFields.JOB_ID, job.jobId()).addKeyValue(LogFields.RUN_ID, job.runId())
+        .addKeyValue(LogFields.SECRETS, List.of(name)).addKeyValue("why", why).log("secret denied");
     return ApiException.forbidden("secret " + name + " denied: " + why);
   }
 
