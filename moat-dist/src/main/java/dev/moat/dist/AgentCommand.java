@@ -64,14 +64,14 @@ final class AgentCommand implements Callable<Integer> {
     SandboxTier tier = pool == null ? new BwrapTier(settings)
         : PoolTier.create(pool, images != null ? images : Target.dataDir().resolve("images"), settings.scratchRoot());
     var removed = tier.removeLeftovers();
-    if (!removed.isEmpty()) System.err.println("moat agent: removed what a crashed agent left: " + removed);
+    if (!removed.isEmpty()) System.out.println("moat agent: removed what a crashed agent left: " + removed);
     var agent = Agent.start(config, tier);
     var stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       agent.close();
       stopped.countDown();
     }));
-    System.err.println("moat agent " + agent.id() + " polling " + url);
+    System.out.println("moat agent " + agent.id() + " polling " + url);
     stopped.await();
     return 0;
   }

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A background Moat process started by {@code moat up}: detached with {@code setsid}, output to a
- * log file, its pid and start time in a pid file. It is stopped only by that pid, and only if the
+ * A background Moat process started by {@code moat up}: detached with {@code setsid}, its JSON log
+ * (stderr) in {@code logs/NAME.log} and its stdout in {@code logs/NAME.out}, its pid and start time in a pid file. It is stopped only by that pid, and only if the
  * process behind it still has that start time (a recycled pid is left alone).
  */
 record Daemon(String name, Path pidFile, Path logFile) {
@@ -51,8 +51,9 @@ record Daemon(String name, Path pidFile, Path logFile) {
     argv.addAll(args);
     var pb = new ProcessBuilder(argv)
         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+        // The log is JSON lines only (stderr); what the command tells a person (stdout) goes beside it.
+        .redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.resolveSibling(name + ".out").toFile()));
     Process p = pb.start();
     Files.writeString(pidFile, p.pid() + " " + startMillis(p.toHandle()));
     return p.toHandle();

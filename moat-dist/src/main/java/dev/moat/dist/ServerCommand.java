@@ -97,7 +97,7 @@ final class ServerCommand implements Callable<Integer> {
       server.close();
       stopped.countDown();
     }));
-    System.err.println("moat server listening on " + server.url() + "; data in " + config.dataDir());
+    System.out.println("moat server listening on " + server.url() + "; data in " + config.dataDir());
     stopped.await();
     return 0;
   }

@@ -156,38 +156,49 @@ public final class LogAudit implements BeforeAllCallback, BeforeEachCallback, Af
     }
 
     List<String> problems() {
-      var forms = new ArrayList<String>();
-      for (String v : FORBIDDEN) {
-        for (byte[] f : SecretForms.of(v)) forms.add(new String(f, StandardCharsets.UTF_8));
-      }
       var out = new ArrayList<String>();
       if (dropped > 0) out.add(dropped + " lines beyond " + MAX_LINES + " were not checked");
       synchronized (lines) {
-        for (String raw : lines) {
-          String line = raw.endsWith("\n") ? raw.substring(0, raw.length() - 1) : raw;
-          if (line.contains("\n")) out.add("not one line: " + line);
-          // The raw line and its decoded values: JSON escaping must not hide a value from the check.
-          var text = new StringBuilder(line);
-          try {
-            JsonNode n = Json.MAPPER.readTree(line);
-            for (String f : List.of("ts", "level", "msg")) {
-              if (!n.isObject() || !n.hasNonNull(f)) out.add("no " + f + ": " + line);
-            }
-            decoded(n, text);
-          } catch (RuntimeException e) {
-            out.add("not JSON (" + e.getMessage() + "): " + line);
-          }
-          if (CREDENTIAL.matcher(text).find()) out.add("a credential: " + line);
-          for (String f : forms) if (text.indexOf(f) >= 0) out.add("a secret value's form: " + line);
-        }
+        out.addAll(LogAudit.problems(lines));
       }
       return out;
     }
+  }
 
-    private static void decoded(JsonNode n, StringBuilder into) {
-      if (n.isString()) into.append('\n').append(n.asString());
-      for (JsonNode child : n) decoded(child, into);
-      if (n.isObject()) n.propertyNames().forEach(name -> into.append('\n').append(name));
+  /**
+   * What is wrong with these log lines (as a Moat process wrote them, e.g. a daemon's log file): a
+   * line that is not one JSON object with {@code ts}, {@code level} and {@code msg}, or that holds a
+   * credential or a form of a forbidden value. Empty when all is well.
+   */
+  public static List<String> problems(List<String> lines) {
+    var forms = new ArrayList<String>();
+    for (String v : FORBIDDEN) {
+      for (byte[] f : SecretForms.of(v)) forms.add(new String(f, StandardCharsets.UTF_8));
     }
+    var out = new ArrayList<String>();
+    for (String raw : lines) {
+      String line = raw.endsWith("\n") ? raw.substring(0, raw.length() - 1) : raw;
+      if (line.contains("\n")) out.add("not one line: " + line);
+      // The raw line and its decoded values: JSON escaping must not hide a value from the check.
+      var text = new StringBuilder(line);
+      try {
+        JsonNode n = Json.MAPPER.readTree(line);
+        for (String f : List.of("ts", "level", "msg")) {
+          if (!n.isObject() || !n.hasNonNull(f)) out.add("no " + f + ": " + line);
+        }
+        decoded(n, text);
+      } catch (RuntimeException e) {
+        out.add("not JSON (" + e.getMessage() + "): " + line);
+      }
+      if (CREDENTIAL.matcher(text).find()) out.add("a credential: " + line);
+      for (String f : forms) if (text.indexOf(f) >= 0) out.add("a secret value's form: " + line);
+    }
+    return out;
+  }
+
+  private static void decoded(JsonNode n, StringBuilder into) {
+    if (n.isString()) into.append('\n').append(n.asString());
+    for (JsonNode child : n) decoded(child, into);
+    if (n.isObject()) n.propertyNames().forEach(name -> into.append('\n').append(name));
   }
 }

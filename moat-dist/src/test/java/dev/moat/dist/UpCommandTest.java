@@ -34,6 +34,7 @@ class UpCommandTest {
     argv.addAll(List.of(args));
     var pb = new ProcessBuilder(argv).redirectErrorStream(true);
     pb.environment().put("MOAT_DATA_DIR", dir.resolve("data").toString());
+    pb.environment().put("MOAT_LOG_LEVEL", "INFO"); // the daemons inherit it: their logs are checked below
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     return new Result(p.waitFor(), out);
@@ -74,5 +75,17 @@ class UpCommandTest {
     }
     assertThat(moat("down").out()).as("down stopped both").contains("agent was not running").contains("server was not running");
     assertThat(Files.exists(dir.resolve("data/server.pid"))).isFalse();
+    // What the real daemons wrote: JSON lines only, no credential, and the job's fields on both sides.
+    for (String daemon : List.of("server", "agent")) {
+      List<String> lines = Files.readAllLines(dir.resolve("data/logs/" + daemon + ".log"));
+      assertThat(lines).as(daemon + ".log").isNotEmpty();
+      assertThat(LogAudit.problems(lines)).as(daemon + ".log").isEmpty();
+      var finished = lines.stream().map(Json.MAPPER::readTree).filter(n -> n.path("msg").asString().equals("job finished")).toList();
+      assertThat(finished).as(daemon + ".log: " + lines).hasSizeGreaterThanOrEqualTo(2);
+      for (var n : finished) {
+        assertThat(List.of("job_id", "run_id", "pool", "agent", "tier", "status", "exit_code", "egress"))
+            .as("%s", n).allMatch(n::hasNonNull);
+      }
+    }
   }
 }
