@@ -111,6 +111,12 @@ class EgressDenialsTest {
       assertThat(serverSide.path("egress").asString()).isEqualTo("denied");
       assertThat(serverSide.path("egress_denials").asLong()).isEqualTo(denials);
       assertThat(LogAudit.line("RunService", "job finished", quiet.path("id").asLong()).path("egress").asString()).isEqualTo("allowed");
+      // Both jobs' sandbox starts, as the agent reported them, in the tier's histogram.
+      String tierName = pool.tier().name().toLowerCase(java.util.Locale.ROOT);
+      String metrics = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create(s.server.url() + "/metrics")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(metrics).as(metrics).containsPattern("(?m)^moat_sandbox_start_seconds_count\\{tier=\"" + tierName + "\"} 2$");
     }
   }
 

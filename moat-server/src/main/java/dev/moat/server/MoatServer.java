@@ -271,6 +271,12 @@ public final class MoatServer implements AutoCloseable {
   @Override
   public void close() {
     reaper.shutdownNow();
+    try {
+      // A task in flight (a reap, a re-seal) finishes before the database it uses closes.
+      if (!reaper.awaitTermination(10, TimeUnit.SECONDS)) LOG.warn("reaper still busy after 10 s; closing anyway");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     dispatch.close();
     app.stop();
     db.close();
