@@ -4,6 +4,7 @@ import dev.moat.engine.JobState;
 import dev.moat.engine.trust.HoldState;
 import dev.moat.server.audit.AuditAction;
 import dev.moat.server.http.ApiException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +56,8 @@ public final class HeldRuns {
 
   private RunView decide(long runId, HoldState decision, String actor, String comment) {
     long now = runs.clock.millis();
-    boolean expiredNow = runs.jdbi.inTransaction(h -> {
+    // The decided hold, or null when it had expired instead.
+    HoldStore.HoldRow decided = runs.jdbi.inTransaction(h -> {
       runs.store.run(h, runId).orElseThrow(() -> ApiException.notFound("no run " + runId));
       var hold = runs.holds.find(h, runId).orElseThrow(() -> ApiException.conflict("run " + runId + " is not held"));
       if (hold.state() != HoldState.PENDING) {
@@ -63,7 +65,7 @@ public final class HeldRuns {
       }
       if (hold.expiresAt() <= now) {
         expire(h, runId, now);
-        return true;
+        return null;
       }
       if (!runs.holds.decide(h, runId, decision, actor, comment, now)) {
         throw ApiException.conflict("run " + runId + " was decided by someone else at the same time");
@@ -72,10 +74,11 @@ public final class HeldRuns {
       runs.audit.record(h, actor, decision == HoldState.APPROVED ? AuditAction.RUN_APPROVED : AuditAction.RUN_REJECTED,
           runId, null, detail(hold.reason().wire(), comment));
       runs.advance(h, runId, now);
-      return false;
+      return hold;
     });
     runs.dispatch.signalAll();
-    if (expiredNow) throw ApiException.conflict("run " + runId + " is expired: its hold passed its expiry without a decision");
+    if (decided == null) throw ApiException.conflict("run " + runId + " is expired: its hold passed its expiry without a decision");
+    if (decision == HoldState.APPROVED) runs.metrics.approvedAfter(Duration.ofMillis(now - decided.createdAt()));
     LOG.atInfo().addKeyValue("run_id", runId).addKeyValue("decision", decision.wire()).addKeyValue("by", actor).log("hold decided");
     return runs.view(runId);
   }

@@ -63,7 +63,7 @@ public final class RunService {
   private final Duration leaseTtl;
   private final PlacementPolicy policy;
   private final JobGate gate;
-  private final Metrics metrics;
+  final Metrics metrics;
   /** Stateless over the database: the server's ctx routes authenticate with their own instance. */
   private final JobCredentials credentials;
 
