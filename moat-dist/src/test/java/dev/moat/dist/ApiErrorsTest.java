@@ -83,6 +83,6 @@ class ApiErrorsTest {
   @Test
   void healthAndReadinessAnswerWithoutAToken() throws Exception {
     assertThat(call("GET", "/healthz", null, false).statusCode()).isEqualTo(200);
-    assertThat(call("GET", "/readyz", null, false).body()).contains("\"database\":\"ok\"");
+    assertThat(call("GET", "/readyz", null, false).body()).contains("\"database\":\"ok\"", "\"migrations\":\"ok\"");
   }
 }

@@ -68,6 +68,33 @@ class MetricsCountersTest {
     assertThat(sample(scrape, "moat_queue_depth{pool=\"default\"}")).isEqualTo(0.0);
   }
 
+  @Test
+  void anApprovalFeedsTimeToApprovalAndARejectionDoesNot() throws Exception {
+    var git = GitFixture.create(dir.resolve("git"));
+    server.addRepo("app", git.bare());
+    String wf = "on: {push: {branches: [release]}, pull_request: {branches: [main]}}\njobs: {build: {steps: [{run: 'true'}]}}\n";
+    String base = git.workflow(wf).commit("base");
+    git.push();
+    var author = new dev.moat.server.run.RunRequest.Author("github", 583231, "octocat");
+    var decision = dev.moat.engine.trust.TrustRules.decide(new dev.moat.engine.trust.Change(
+        dev.moat.engine.trust.Change.Kind.PULL_REQUEST, dev.moat.engine.trust.TrustTier.UNKNOWN, true, false, null));
+    java.util.function.LongSupplier hold = () -> server.runStarter().start("app",
+        dev.moat.server.run.RunRequest.pullRequest("refs/heads/feature", base, "refs/heads/main", base, author), decision,
+        at -> new dev.moat.server.repo.GitReader().workflows(git.bare(), at)).getFirst();
+    long approved = hold.getAsLong();
+    long rejected = hold.getAsLong();
+    assertThat(server.run(approved).path("status").asString()).isEqualTo("held");
+    String before = scrape();
+    assertThat(sample(before, "moat_time_to_approval_seconds_count")).isEqualTo(0.0);
+    Thread.sleep(50); // so the hold's age is measurably above 0 at millisecond resolution
+
+    server.api().post("/api/v1/runs/" + approved + "/approve", java.util.Map.of());
+    server.api().post("/api/v1/runs/" + rejected + "/reject", java.util.Map.of());
+    String after = scrape();
+    assertThat(sample(after, "moat_time_to_approval_seconds_count")).as("the approval only").isEqualTo(1.0);
+    assertThat(sample(after, "moat_time_to_approval_seconds_sum")).isGreaterThanOrEqualTo(0.05).isLessThan(60.0);
+  }
+
   private String scrape() throws Exception {
     var resp = HTTP.send(HttpRequest.newBuilder(URI.create(server.url() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(resp.statusCode()).isEqualTo(200);

@@ -160,8 +160,12 @@ public final class MoatServer implements AutoCloseable {
         cfg.routes.get("/healthz", ctx -> Http.json(ctx, 200, Map.of("status", "ok")));
         // Only a valid policy gets this far, so "policy" names the one in force.
         String policyName = config.policyFile().map(Path::toString).orElse("default");
-        cfg.routes.get("/readyz", ctx -> Http.json(ctx, db.ready() ? 200 : 503,
-            Map.of("database", db.ready() ? "ok" : "down", "policy", policyName)));
+        // The policy was validated at start (an invalid one stops the server), so it reads as its name.
+        cfg.routes.get("/readyz", ctx -> {
+          String migrations = db.migrations();
+          Http.json(ctx, migrations.equals("ok") ? 200 : 503, Map.of("database", migrations.equals("database down") ? "down" : "ok",
+              "migrations", migrations, "policy", policyName));
+        });
         // Unauthenticated like /healthz: bounded labels carry no ids, secrets or repository names.
         cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
         new RepoRoutes(tokens, repos, signers, url::get).register(cfg.routes);

@@ -54,19 +54,27 @@ public final class Database implements AutoCloseable {
     return jdbi;
   }
 
-  /**
-   * Whether the database answers and its schema is the one this build migrated it to (for {@code
-   * /readyz}): no failed migration is recorded and the newest applied one is this build's newest. A
-   * newer server that migrated the same file, or a migration recorded as failed, makes this false.
-   */
+  /** True when the database answers and its schema is the one this build migrates to. */
   public boolean ready() {
+    return migrations().equals("ok");
+  }
+
+  /**
+   * The schema's state for {@code /readyz}: {@code ok} (current), {@code failed} (a migration failed),
+   * {@code at V<n>, this build needs V<m>}, or {@code database down} when it does not answer.
+   */
+  public String migrations() {
     try {
-      return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM flyway_schema_history WHERE success = 0")
-          .mapTo(Integer.class).one() == 0
-          && h.createQuery("SELECT version FROM flyway_schema_history WHERE version IS NOT NULL ORDER BY installed_rank DESC LIMIT 1")
-              .mapTo(String.class).findOne().filter(schemaVersion::equals).isPresent());
+      return jdbi.withHandle(h -> {
+        if (h.createQuery("SELECT COUNT(*) FROM flyway_schema_history WHERE success = 0").mapTo(Integer.class).one() > 0) {
+          return "failed";
+        }
+        String at = h.createQuery("SELECT version FROM flyway_schema_history WHERE version IS NOT NULL ORDER BY installed_rank DESC LIMIT 1")
+            .mapTo(String.class).findOne().orElse("none");
+        return at.equals(schemaVersion) ? "ok" : "at V" + at + ", this build needs V" + schemaVersion;
+      });
     } catch (RuntimeException e) {
-      return false;
+      return "database down";
     }
   }
 

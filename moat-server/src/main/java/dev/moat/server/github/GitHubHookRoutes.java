@@ -48,7 +48,7 @@ public final class GitHubHookRoutes {
   }
 
   public void register(RoutesConfig r) {
-    r.post("/hooks/github", ctx -> metrics.webhook("github", () -> {
+    r.post("/hooks/github", ctx -> metrics.webhook("github", ctx::statusCode, () -> {
       byte[] body = Http.bytes(ctx, MAX_BODY);
       List<GitHubRepo> signedBy = authenticate(ctx.header("X-Hub-Signature-256"), body);
       String event = ctx.header("X-GitHub-Event");

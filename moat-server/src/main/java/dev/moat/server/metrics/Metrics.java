@@ -29,7 +29,7 @@ public final class Metrics {
   private static final List<String> REGISTRATION = List.of("ok", "refused");
   private static final List<String> SECRET = List.of("ok", "denied", "error");
   private static final List<String> WEBHOOK_SOURCE = List.of("git", "github");
-  private static final List<String> WEBHOOK_RESULT = List.of("ok", "bad_signature", "duplicate", "malformed");
+  private static final List<String> WEBHOOK_RESULT = List.of("ok", "bad_signature", "duplicate", "malformed", "error");
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final List<String> pools;
@@ -124,7 +124,7 @@ public final class Metrics {
     counter("moat_secret_fetches_total", null, "result", SECRET.contains(result) ? result : "error").increment();
   }
 
-  /** @param source git or github; @param result ok, bad_signature, duplicate or malformed */
+  /** @param source git or github; @param result ok, bad_signature, duplicate, malformed or error */
   public void webhook(String source, String result) {
     if (!WEBHOOK_SOURCE.contains(source) || !WEBHOOK_RESULT.contains(result)) {
       throw new IllegalArgumentException("webhook metric outside its vocabulary: source=" + source + " result=" + result);
@@ -133,25 +133,35 @@ public final class Metrics {
   }
 
   /**
-   * Counts a webhook delivery by how its handler ended: normally ok; a 401 is a bad signature, a
-   * 409 a duplicate delivery id, anything else the sender's malformed request. Rethrows.
+   * Counts a webhook delivery by the status it was answered with ({@code status}, read after
+   * {@code handler} returned) or the status of the {@link dev.moat.server.http.ApiException} it threw:
+   * 2xx ok, 401 a bad signature, 409 a duplicate delivery id, another 4xx the sender's malformed
+   * request, 5xx (or any other exception) this side's error, e.g. the forge's API being down. Rethrows.
    */
-  public <T> T webhook(String source, Handled<T> handler) throws Exception {
+  public <T> T webhook(String source, java.util.function.IntSupplier status, Handled<T> handler) throws Exception {
+    int code;
     try {
       T out = handler.run();
-      webhook(source, "ok");
+      code = status.getAsInt();
+      webhook(source, webhookResult(code));
       return out;
     } catch (dev.moat.server.http.ApiException e) {
-      webhook(source, switch (e.status()) {
-        case 401 -> "bad_signature";
-        case 409 -> "duplicate";
-        default -> "malformed";
-      });
+      webhook(source, webhookResult(e.status()));
+      throw e;
+    } catch (Exception | Error e) {
+      webhook(source, "error");
       throw e;
     }
   }
 
-  /** A handler body for {@link #webhook(String, Handled)}. */
+  private static String webhookResult(int status) {
+    if (status >= 200 && status < 300) return "ok";
+    if (status == 401) return "bad_signature";
+    if (status == 409) return "duplicate";
+    return status < 500 ? "malformed" : "error";
+  }
+
+  /** A handler body for {@link #webhook(String, java.util.function.IntSupplier, Handled)}. */
   @FunctionalInterface
   public interface Handled<T> {
     T run() throws Exception;

@@ -61,7 +61,7 @@ public final class GitHookRoutes {
   }
 
   public void register(RoutesConfig r) {
-    r.post("/hooks/git", ctx -> metrics.webhook("git", () -> {
+    r.post("/hooks/git", ctx -> metrics.webhook("git", ctx::statusCode, () -> {
       byte[] body = Http.bytes(ctx, MAX_BODY);
       var repo = authenticate(ctx.header("X-Moat-Repo"), ctx.header("X-Moat-Signature-256"), body);
       PushEvent event = Http.parse(body, PushEvent.class);

@@ -25,6 +25,7 @@ class DatabaseReadyTest {
           VALUES ((SELECT MAX(installed_rank) + 1 FROM flyway_schema_history), '999', 'from a newer server', 'SQL', 'V999__newer.sql', 0, 'test', 0, 1)
           """));
       assertThat(db.ready()).isFalse();
+      assertThat(db.migrations()).matches("at V999, this build needs V[0-9]+");
     }
   }
 
@@ -33,6 +34,7 @@ class DatabaseReadyTest {
     try (Database db = Database.openSqlite(dir.resolve("moat.db"))) {
       db.jdbi().useHandle(h -> h.execute("UPDATE flyway_schema_history SET success = 0 WHERE installed_rank = 1"));
       assertThat(db.ready()).isFalse();
+      assertThat(db.migrations()).isEqualTo("failed");
     }
   }
 
@@ -41,5 +43,6 @@ class DatabaseReadyTest {
     Database db = Database.openSqlite(dir.resolve("moat.db"));
     db.close();
     assertThat(db.ready()).isFalse();
+    assertThat(db.migrations()).isEqualTo("database down");
   }
 }
