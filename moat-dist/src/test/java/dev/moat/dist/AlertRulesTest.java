@@ -48,12 +48,17 @@ class AlertRulesTest {
   static Optional<Path> promtool;
   @TempDir Path dir;
 
-  @BeforeAll
-  static void locate() {
+  /** The checkout's root: the nearest parent of the working directory holding deploy/prometheus/alerts.yml. */
+  static Path checkoutRoot() {
     Path here = Path.of(System.getProperty("user.dir")).toAbsolutePath();
     while (here != null && !Files.isRegularFile(here.resolve("deploy/prometheus/alerts.yml"))) here = here.getParent();
     assertThat(here).as("a parent of %s holding deploy/prometheus/alerts.yml", System.getProperty("user.dir")).isNotNull();
-    root = here;
+    return here;
+  }
+
+  @BeforeAll
+  static void locate() {
+    root = checkoutRoot();
     prometheusDir = root.resolve("deploy/prometheus");
     promtool = Stream.concat(Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)), Stream.of("/usr/bin"))
         .filter(p -> !p.isEmpty()).map(p -> Path.of(p, "promtool")).filter(Files::isExecutable).findFirst();

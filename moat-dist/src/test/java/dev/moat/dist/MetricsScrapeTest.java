@@ -39,6 +39,7 @@ class MetricsScrapeTest {
   /** The contract's labels, plus the histogram's le and the scrape's own instance and job. */
   private static final Set<String> BOUNDED = Set.of("pool", "tier", "result", "reason", "source", "le", "instance", "job");
   private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final Path ALERTS = AlertRulesTest.checkoutRoot().resolve("deploy/prometheus/alerts.yml");
   private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir Path dir;
   TestServer server;
@@ -86,6 +87,7 @@ class MetricsScrapeTest {
     assertThat(p95.size()).isEqualTo(1);
     assertThat(p95.get(0).get("metric").get("pool").asString()).isEqualTo("default");
     assertThat(value("sum(moat_queue_wait_seconds_bucket{le=\"+Inf\"})")).isEqualTo(3.0);
+    assertAlertRulesLoaded();
 
     Set<String> before = series();
     assertThat(before).as("the fixed series set").isNotEmpty()
@@ -120,15 +122,40 @@ class MetricsScrapeTest {
     Path config = dir.resolve("prometheus.yml");
     Files.writeString(config, """
         global: {scrape_interval: 1s, evaluation_interval: 1s}
+        rule_files: ['%s']
         scrape_configs:
           - job_name: moat
             metrics_path: /metrics
             static_configs: [{targets: ['%s:%d']}]
-        """.formatted(target.getHost(), target.getPort()));
+        """.formatted(ALERTS, target.getHost(), target.getPort()));
     promUrl = "http://127.0.0.1:" + port;
     prometheus = new ProcessBuilder(bin.toString(), "--config.file=" + config, "--storage.tsdb.path=" + dir.resolve("prom-data"),
         "--web.listen-address=127.0.0.1:" + port)
         .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
+  }
+
+  /**
+   * The shipped alert rules, loaded by this real Prometheus over the real server's series: every group
+   * evaluates healthy and every alert of alerts.yml is there (none fires on this quiet server).
+   */
+  private void assertAlertRulesLoaded() throws Exception {
+    var names = new TreeSet<String>();
+    var m = java.util.regex.Pattern.compile("(?m)^\\s*- alert: (\\w+)").matcher(Files.readString(ALERTS));
+    while (m.find()) names.add(m.group(1));
+    assertThat(names).hasSize(7);
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+      var resp = HTTP.send(HttpRequest.newBuilder(URI.create(promUrl + "/api/v1/rules")).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(resp.statusCode()).isEqualTo(200);
+      var loaded = new TreeSet<String>();
+      for (JsonNode group : JSON.readTree(resp.body()).get("data").get("groups")) {
+        for (JsonNode rule : group.get("rules")) {
+          assertThat(rule.get("health").asString()).as("%s", rule).isEqualTo("ok");
+          assertThat(rule.get("state").asString()).as("%s", rule).isEqualTo("inactive");
+          loaded.add(rule.get("name").asString());
+        }
+      }
+      assertThat(loaded).isEqualTo(names);
+    });
   }
 
   private JsonNode query(String promql) throws Exception {
