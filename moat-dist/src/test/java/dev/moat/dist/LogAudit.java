@@ -26,8 +26,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * Audits every log line that the server and agents in this JVM write while a test class runs
  * (registered for every moat-dist test class through JUnit's extension autodetection). Each line
- * is encoded by the same JSON encoder that writes Moat's real log ({@code logback.xml}), at DEBUG
- * and above, while the console keeps its own level. After the class:
+ * is encoded by the same JSON encoder that writes Moat's real log ({@code logback.xml}), Moat's own
+ * loggers at DEBUG and above and libraries at their configured levels, while the console keeps its own. After the class:
  * <ul>
  *   <li>every line is one JSON object with {@code ts}, {@code level} and {@code msg};
  *   <li>no line holds a Moat credential ({@code moat_<kind>_} and 43 random characters: job,
@@ -116,6 +116,8 @@ public final class LogAudit implements BeforeAllCallback, BeforeEachCallback, Af
     private Encoder<ILoggingEvent> encoder;
     private Logger root;
     private Level rootLevel;
+    private Logger moat;
+    private Level moatLevel;
     private ThresholdFilter consoleFilter;
     private OutputStreamAppender<ILoggingEvent> console;
     private int dropped;
@@ -136,11 +138,14 @@ public final class LogAudit implements BeforeAllCallback, BeforeEachCallback, Af
       console.addFilter(consoleFilter);
       super.start();
       root.addAppender(this);
-      root.setLevel(Level.DEBUG);
+      // Moat's own code at DEBUG; libraries stay at their configured levels (JGit at DEBUG costs minutes).
+      moat = (Logger) LoggerFactory.getLogger("dev.moat");
+      moatLevel = moat.getLevel();
+      moat.setLevel(Level.DEBUG);
     }
 
     void detach() {
-      root.setLevel(rootLevel);
+      moat.setLevel(moatLevel);
       root.detachAppender(this);
       console.clearAllFilters();
       stop();
