@@ -83,11 +83,6 @@ final class JobRunner implements Runnable {
     if (s != null) s.kill();
   }
 
-  /** The job's log fields ({@link LogFields}), for threads that work for it. */
-  Map<String, String> logFields() {
-    return logFields;
-  }
-
   @Override
   public void run() {
     MDC.setContextMap(logFields);
